@@ -212,6 +212,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   // ---- FrameHandler (called by the decoder) ----
 
   dataStart(streamId: number, length: number, flags: number): void {
+    // Frames behind a fatal one in the same chunk are dropped: the session is gone.
+    if (this.closed) { this.currentData = undefined; return; }
     this.requireHello('DATA');
     const s = this.streams.get(streamId);
     this.currentData = undefined;
@@ -240,6 +242,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   }
 
   control(f: ControlFrame): void {
+    if (this.closed) return;
     switch (f.type) {
       case FrameType.HELLO: return this.onHello(f.hello);
       case FrameType.PING:
