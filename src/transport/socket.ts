@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Transport } from '../mux/transport.js';
+import { TRANSPORT_HIGH_WATER } from './ws.js';
 
 /** Carries a session over a plain TCP (or TLS) socket: the frame stream is the byte stream. */
 export class SocketTransport extends EventEmitter implements Transport {
@@ -25,9 +26,9 @@ export class SocketTransport extends EventEmitter implements Transport {
 
   write(header: Buffer, payload?: Buffer): boolean {
     if (this.socket.destroyed) return false;
-    if (payload === undefined) return this.socket.write(header);
     this.socket.write(header);
-    return this.socket.write(payload);
+    if (payload !== undefined) this.socket.write(payload);
+    return this.socket.writableLength < TRANSPORT_HIGH_WATER;
   }
 
   cork(): void { this.socket.cork(); }

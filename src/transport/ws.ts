@@ -10,6 +10,12 @@ export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
 /** Payloads up to this size are copied next to their header and sent as one WebSocket message. */
 const COALESCE_BELOW = 2048;
 const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
+/**
+ * Keep writing until this much waits in the socket's buffer. Node's 16 KiB
+ * default would stop the scheduler after every 64 KiB frame and cost an event
+ * loop turn per frame; much more would delay small frames behind bulk ones.
+ */
+export const TRANSPORT_HIGH_WATER = 256 * 1024;
 
 /**
  * Carries a session over a `ws` WebSocket. Binary messages are chunks of the
@@ -57,7 +63,7 @@ export class WsTransport extends EventEmitter implements Transport {
       this.ws.send(header, SEND_OPTS);
       this.ws.send(payload, SEND_OPTS);
     }
-    return !this.raw.writableNeedDrain;
+    return this.raw.writableLength < TRANSPORT_HIGH_WATER;
   }
 
   cork(): void { this.raw.cork(); }
