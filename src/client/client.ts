@@ -1,0 +1,256 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { Session, type MuxStream } from '../mux/index.js';
+import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
+import type { ServerHello, UpstreamResult } from '../server/hello.js';
+import { wsTransport } from '../transport/ws.js';
+import { Backoff, abortableDelay } from './backoff.js';
+import { dial, dialFailureCode } from './dialer.js';
+import { ClientMetrics } from './metrics.js';
+import { proxyFor, serverUrl } from './server-url.js';
+import { splice } from './splice.js';
+import { formatTarget, parseHostPort, targetKey, type Target } from './target.js';
+import { routeName, type Upstream } from './upstream.js';
+
+export interface ClientOptions {
+  url: string;
+  token: string;
+  id: string;
+  upstreams: Upstream[];
+  strictForwarding: boolean;
+  insecure: boolean;
+  /** Extra CA certificates (PEM) to trust for wss. */
+  ca?: Buffer;
+  tlsServerName?: string;
+  dialTimeout: number;
+  keepaliveInterval: number;
+  keepaliveTimeout: number;
+  /** WebSocket handshake deadline and HELLO answer deadline (ms). */
+  connectTimeout?: number;
+  backoffMin?: number;
+  backoffMax?: number;
+  random?: () => number;
+  /** Waits between attempts; tests inject one that does not sleep. */
+  delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  env?: NodeJS.ProcessEnv;
+  logger: Logger;
+  version?: string;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'closed';
+
+/** Failure to establish a session, with a reason the logs and metrics can name. */
+class ConnectError extends Error {
+  constructor(readonly reason: string, message: string, readonly fatal = false) {
+    super(message);
+  }
+}
+
+/**
+ * adit client: keeps one session to the server, reconnecting forever with
+ * capped exponential backoff and jitter, and serves the server's streams by
+ * dialling the declared targets.
+ * Events: 'connected' (results), 'disconnected' (reason), 'attempt' (n, delayMs).
+ */
+export class AditClient extends EventEmitter {
+  readonly metrics: ClientMetrics;
+  private readonly url: URL;
+  private readonly routes = new Map<string, Upstream>();
+  private readonly declared = new Set<string>();
+  private readonly backoff: Backoff;
+  private readonly abort = new AbortController();
+  private session?: Session;
+  private loop?: Promise<void>;
+  state: ClientState = 'idle';
+  results: UpstreamResult[] = [];
+
+  constructor(private readonly o: ClientOptions) {
+    super();
+    this.url = serverUrl(o.url, o.insecure);
+    for (const u of o.upstreams) {
+      this.routes.set(routeName(u), u);
+      this.declared.add(targetKey(u.target.host, u.target.port));
+    }
+    this.backoff = new Backoff({ min: o.backoffMin ?? 250, max: o.backoffMax ?? 30_000, random: o.random });
+    this.metrics = new ClientMetrics(() => this.session?.rtt);
+  }
+
+  get log(): Logger {
+    return this.o.logger;
+  }
+
+  /** Connected, and the server accepted every upstream. */
+  get ready(): boolean {
+    return this.state === 'connected' && this.results.length === this.routes.size && this.results.every((r) => r.accepted);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      let reason: string;
+      try {
+        reason = await this.connectOnce();
+      } catch (err) {
+        const e = err as ConnectError;
+        reason = e.message;
+        this.metrics.connectFailures.inc({ reason: e.reason ?? 'error' });
+        this.log.warn({ url: this.url.origin + this.url.pathname, reason: e.message }, 'cannot connect to the server');
+      }
+      this.state = this.abort.signal.aborted ? 'closed' : 'connecting';
+      if (this.abort.signal.aborted) break;
+      const wait = this.backoff.next();
+      this.log.info({ delayMs: wait, attempt: this.backoff.attempts, reason }, 'reconnecting');
+      this.emit('attempt', this.backoff.attempts, wait);
+      await (this.o.delay ?? abortableDelay)(wait, this.abort.signal);
+    }
+    this.state = 'closed';
+  }
+
+  private openSocket(): Promise<WebSocket> {
+    const timeout = this.o.connectTimeout ?? 15_000;
+    const proxy = proxyFor(this.url, this.o.env ?? process.env);
+    const ws = new WebSocket(this.url, [WS_SUBPROTOCOL], {
+      headers: { authorization: `Bearer ${this.o.token}` },
+      perMessageDeflate: false,
+      handshakeTimeout: timeout,
+      maxPayload: 4 * 1024 * 1024,
+      ...(proxy ? { agent: new HttpsProxyAgent(proxy) } : {}),
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
+      ...(this.o.tlsServerName ? { servername: this.o.tlsServerName } : {}),
+    });
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => ws.terminate();
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+      ws.once('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        ws.terminate();
+        const why = status === 401 ? 'the server did not accept the token (401)' : `the server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim();
+        reject(new ConnectError(status === 401 ? 'unauthorized' : `http_${status}`, why));
+      });
+      ws.once('error', (err: NodeJS.ErrnoException) => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        reject(new ConnectError(err.code?.toLowerCase() ?? 'error', err.code ? `${err.code} ${err.message}` : err.message));
+      });
+      ws.once('open', () => {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        ws.removeAllListeners('error');
+        resolve(ws);
+      });
+    });
+  }
+
+  /** One session: connect, HELLO, serve until it ends. Resolves with why it ended. */
+  private async connectOnce(): Promise<string> {
+    this.state = 'connecting';
+    const ws = await this.openSocket();
+    const session = new Session(wsTransport(ws), {
+      role: 'initiator',
+      keepaliveInterval: this.o.keepaliveInterval,
+      keepaliveTimeout: this.o.keepaliveTimeout,
+    });
+    this.session = session;
+    const ended = new Promise<string>((resolve) => session.once('close', (err?: Error) => resolve(err?.message ?? 'session closed')));
+    session.on('stream', (s: MuxStream) => this.serve(s));
+    session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
+      this.log.info({ code: wireCodeName(code), reason }, 'server is going away');
+    });
+    session.sendHello({ v: 1, caps: [], id: this.o.id, upstreams: [...this.routes.keys()], ...(this.o.version ? { version: this.o.version } : {}) });
+    const hello = await Promise.race([
+      new Promise<Hello>((resolve) => session.once('hello', resolve)),
+      ended.then((r) => Promise.reject(new ConnectError('closed', `session ended before the server's HELLO: ${r}`))),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new ConnectError('hello_timeout', 'no HELLO from the server in time')), this.o.connectTimeout ?? 15_000).unref()),
+    ]).catch((err: Error) => {
+      session.destroy();
+      throw err;
+    });
+    const sh = hello as ServerHello;
+    if (sh.error) {
+      session.destroy();
+      throw new ConnectError('hello_rejected', `the server rejected the HELLO: ${sh.error}`);
+    }
+    this.results = Array.isArray(sh.results) ? sh.results : [];
+    this.backoff.reset();
+    this.state = 'connected';
+    this.metrics.connects.inc();
+    this.metrics.connected.set(1);
+    const refused = this.results.filter((r) => !r.accepted);
+    this.metrics.refused.set(refused.length);
+    for (const r of refused) {
+      this.log.error({ upstream: r.upstream, code: r.code, reason: r.reason }, `server refused upstream ${r.upstream}: ${r.reason ?? r.code}`);
+    }
+    this.log.info({ url: this.url.origin + this.url.pathname, id: this.o.id, accepted: this.results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.length }, 'connected');
+    this.emit('connected', this.results);
+    const reason = await ended;
+    this.session = undefined;
+    this.metrics.connected.set(0);
+    if (this.state === 'connected') this.state = 'connecting';
+    this.log.warn({ reason }, 'session ended');
+    this.emit('disconnected', reason);
+    return reason;
+  }
+
+  /** Checks a stream's route (and requested target, under strict forwarding), dials, then joins the two. */
+  private serve(s: MuxStream): void {
+    const route = s.meta.route;
+    const up = this.routes.get(route);
+    if (!up) {
+      this.metrics.dialFailures.inc({ upstream: route, reason: 'no_route' });
+      this.log.warn({ route }, 'stream for an upstream this client did not declare');
+      s.refuse(WireCode.NO_ROUTE, `no upstream ${route} on this client`);
+      return;
+    }
+    let target: Target = up.target;
+    if (typeof s.meta.target === 'string') {
+      const hp = parseHostPort(s.meta.target);
+      if (!hp) {
+        s.refuse(WireCode.NOT_ALLOWED, 'requested target is not host:port');
+        return;
+      }
+      const key = targetKey(hp.host, hp.port);
+      if (this.o.strictForwarding && !this.declared.has(key)) {
+        this.metrics.dialFailures.inc({ upstream: route, reason: 'strict_forwarding' });
+        this.log.warn({ route, target: key, peer: s.meta.peer }, 'strict forwarding refused a dial to an undeclared target');
+        s.refuse(WireCode.NOT_ALLOWED, `strict forwarding: ${key} is not a declared target`);
+        return;
+      }
+      target = { host: hp.host, port: hp.port, tls: up.target.tls };
+    }
+    this.metrics.streamsTotal.inc({ upstream: route });
+    dial(target, { timeout: this.o.dialTimeout }).then(
+      (socket: Socket) => {
+        if (s.destroyed) {
+          socket.destroy();
+          return;
+        }
+        s.accept();
+        const g = this.metrics.streamsOpen.labels({ upstream: route });
+        g.inc();
+        const bIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
+        const bOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
+        void splice(socket, s, { fromStream: (n) => bIn.inc(n), fromSocket: (n) => bOut.inc(n) }).then(() => g.dec());
+      },
+      (err: NodeJS.ErrnoException) => {
+        const code = dialFailureCode(err);
+        this.metrics.dialFailures.inc({ upstream: route, reason: wireCodeName(code).toLowerCase() });
+        this.log.info({ route, target: formatTarget(target), peer: s.meta.peer, reason: err.code ?? err.message }, 'dial failed');
+        if (!s.destroyed) s.refuse(code, `dial ${formatTarget(target)}: ${err.code ?? err.message}`);
+      },
+    );
+  }
+
+  /** Graceful stop: close the session (GOAWAY, let streams finish up to drainTimeout) and stop reconnecting. */
+  async close(drainTimeout = 5_000): Promise<void> {
+    this.abort.abort();
+    const s = this.session;
+    if (s) await s.close(drainTimeout).catch(() => undefined);
+    await this.loop;
+    this.state = 'closed';
+  }
+}

@@ -1,0 +1,69 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { AditError, WireCode, errorCodeForWire } from '../protocol/index.js';
+import { formatTarget, type Target } from './target.js';
+
+export interface DialOptions {
+  timeout: number;
+  /** TCP keepalive probe delay on the dialled socket (ms). */
+  keepAlive?: number;
+}
+
+/** The wire code that tells the server why a dial failed. */
+export function dialFailureCode(err: NodeJS.ErrnoException): number {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return WireCode.CONNECT_REFUSED;
+    case 'ETIMEDOUT':
+    case 'ADIT_ERR_CONNECT_TIMEOUT':
+      return WireCode.CONNECT_TIMEOUT;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+      return WireCode.HOST_UNREACHABLE;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return WireCode.CONNECTION_RESET;
+    default:
+      return WireCode.CONNECT_REFUSED;
+  }
+}
+
+/**
+ * Connects to a target with a deadline, half-close allowed and TCP keepalive
+ * on; for https targets TLS is spoken over it (SNI = the target host).
+ */
+export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const raw = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000 });
+    const fail = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      raw.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      const wire = WireCode.CONNECT_TIMEOUT;
+      fail(new AditError(errorCodeForWire(wire), `dial ${formatTarget(target)} timed out after ${o.timeout} ms`, wire) as NodeJS.ErrnoException);
+    }, o.timeout);
+    raw.once('error', fail);
+    raw.once('connect', () => {
+      if (!target.tls) {
+        clearTimeout(timer);
+        raw.off('error', fail);
+        resolve(raw);
+        return;
+      }
+      const servername = net.isIP(target.host) ? undefined : target.host;
+      const s = tls.connect({ socket: raw, servername, allowHalfOpen: true } as tls.ConnectionOptions);
+      s.once('error', fail);
+      s.once('secureConnect', () => {
+        clearTimeout(timer);
+        raw.off('error', fail);
+        s.off('error', fail);
+        resolve(s);
+      });
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { AditError, WireCode, errorCodeForWire } from '../protocol/index.js';
+
+/** Reset a tunnel stream with a wire code (the far side sees an error, never a clean end). */
+export function resetStream(stream: Duplex, wireCode: number, message: string): void {
+  if (stream.destroyed) return;
+  stream.destroy(new AditError(errorCodeForWire(wireCode), message, wireCode));
+}
+
+/** Reset a TCP socket (RST, not FIN) so its peer cannot mistake a failure for a clean close. */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (typeof socket.resetAndDestroy === 'function' && socket.readyState !== 'opening') socket.resetAndDestroy();
+  else socket.destroy();
+}
+
+export interface SpliceCounters {
+  /** Bytes read from the socket (into the tunnel). */
+  fromSocket?: (n: number) => void;
+  /** Bytes read from the tunnel stream (out of the socket). */
+  fromStream?: (n: number) => void;
+}
+
+/**
+ * Joins a TCP socket and a tunnel stream in both directions. An end (FIN) is
+ * passed on as an end, each direction on its own, so half-close works. A
+ * failure on either side resets the other: a socket error resets the stream
+ * with CONNECTION_RESET, a stream error resets the socket. Resolves once both are closed.
+ */
+export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters = {}): Promise<void> {
+  return new Promise((resolve) => {
+    let open = 2;
+    const done = (): void => {
+      if (--open === 0) resolve();
+    };
+    if (counters.fromSocket) socket.on('data', (c: Buffer) => counters.fromSocket!(c.length));
+    if (counters.fromStream) stream.on('data', (c: Buffer) => counters.fromStream!(c.length));
+    socket.pipe(stream);
+    stream.pipe(socket);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      resetStream(stream, WireCode.CONNECTION_RESET, `peer socket failed: ${err.code ?? err.message}`);
+    });
+    stream.on('error', () => resetSocket(socket));
+    socket.once('close', () => {
+      // A socket gone before both FINs were exchanged is a failure, never a clean end.
+      if (!stream.destroyed && !(stream.writableEnded && stream.readableEnded)) {
+        resetStream(stream, WireCode.CONNECTION_RESET, 'peer socket closed');
+      }
+      done();
+    });
+    stream.once('close', () => {
+      if (!socket.destroyed && !(socket.writableEnded && socket.readableEnded)) resetSocket(socket);
+      done();
+    });
+  });
+}

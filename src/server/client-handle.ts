@@ -1,0 +1,18 @@
+import type { Agent } from 'node:http';
+import type { Session } from '../mux/index.js';
+
+/** One connected tunnel client, as the server keeps it. */
+export interface ClientHandle {
+  readonly clientId: string;
+  readonly session: Session;
+  /** Label of the token it used (never the token). */
+  readonly tokenLabel: string;
+  readonly remote: string;
+  readonly connectedAt: Date;
+  /** Routes it holds right now. */
+  readonly routes: Set<string>;
+  /** Pools HTTP keep-alive connections (tunnel streams) to this client. */
+  agent?: Agent;
+  /** Set when a newer session of the same client id took over. */
+  replaced: boolean;
+}

@@ -1,0 +1,225 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { splice } from '../client/splice.js';
+import type { ClientHandle } from './client-handle.js';
+import { normalizeHost } from './host-match.js';
+import type { ServerMetrics } from './metrics.js';
+import { failureReason } from './tcp-plane.js';
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+/** Route names to try for a Host, most specific first: exact, then *.suffix from longest, then the default. */
+export function routeCandidates(host: string): string[] {
+  const out = [`http:${host}`];
+  const labels = host.split('.');
+  for (let i = 1; i < labels.length; i++) out.push(`http:*.${labels.slice(i).join('.')}`);
+  out.push('http:*');
+  return out;
+}
+
+/** Plain-text answer for a stream that failed before the upstream answered. */
+export function upstreamFailure(err: unknown): { status: number; text: string } {
+  switch ((err as { code?: string })?.code) {
+    case 'ADIT_ERR_CONNECT_TIMEOUT':
+      return { status: 504, text: 'upstream did not answer the dial in time' };
+    case 'ADIT_ERR_CONNECT_REFUSED':
+      return { status: 502, text: 'upstream refused the connection' };
+    case 'ADIT_ERR_HOST_UNREACHABLE':
+      return { status: 502, text: 'upstream host is unreachable' };
+    case 'ADIT_ERR_NOT_ALLOWED':
+      return { status: 502, text: 'the tunnel client refused this target (strict forwarding)' };
+    case 'ADIT_ERR_NO_ROUTE':
+      return { status: 502, text: 'the tunnel client has no such upstream' };
+    default:
+      return { status: 502, text: 'tunnel to the upstream failed' };
+  }
+}
+
+interface Target {
+  host: string;
+  /** Origin-form path. */
+  path: string;
+  /** host:port when the request named one in absolute form (strict forwarding on the client checks it). */
+  target?: string;
+}
+
+/** Host and path of a request; absolute-form request targets (proxy style) override Host, as RFC 9112 says. */
+function requestTarget(req: http.IncomingMessage): Target | undefined {
+  const url = req.url ?? '/';
+  if (/^https?:\/\//i.test(url)) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return undefined;
+    }
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return { host: normalizeHost(u.hostname), path: `${u.pathname}${u.search}`, target: `${u.hostname}:${port}` };
+  }
+  const host = req.headers.host;
+  if (!host) return { host: '', path: url };
+  return { host: normalizeHost(host), path: url };
+}
+
+function forwardHeaders(req: http.IncomingMessage, keepUpgrade: boolean): http.OutgoingHttpHeaders {
+  const drop = new Set(HOP_BY_HOP);
+  for (const t of String(req.headers.connection ?? '').split(',')) drop.add(t.trim().toLowerCase());
+  if (keepUpgrade) {
+    drop.delete('upgrade');
+    drop.delete('connection');
+  }
+  const h: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!drop.has(k) && v !== undefined) h[k] = v;
+  const peer = req.socket.remoteAddress ?? '';
+  h['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
+  h['x-forwarded-proto'] ??= 'http';
+  if (req.headers.host) h['x-forwarded-host'] ??= req.headers.host;
+  return h;
+}
+
+function plain(res: http.ServerResponse, status: number, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) + 1 });
+  res.end(`${text}\n`);
+}
+
+/**
+ * HTTP/1.1 by Host over tunnel streams. Requests go through a keep-alive
+ * http.Agent per client whose connections are tunnel streams, so Node's own
+ * HTTP client does the framing and pooling. WebSocket upgrades are passed
+ * through as raw bytes on a stream of their own.
+ */
+export class HttpPlane {
+  constructor(
+    private readonly owner: (route: string) => ClientHandle | undefined,
+    private readonly metrics: ServerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  private route(host: string): { route: string; client: ClientHandle } | undefined {
+    for (const r of routeCandidates(host)) {
+      const client = this.owner(r);
+      if (client) return { route: r, client };
+    }
+    return undefined;
+  }
+
+  /** The keep-alive agent of a client: createConnection opens a tunnel stream for the route in options.host. */
+  agentFor(client: ClientHandle): http.Agent {
+    if (client.agent) return client.agent;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' });
+    const open = (options: { host?: string | null; adit?: { route: string; peer: string; target?: string } }): Duplex => {
+      const meta = options.adit!;
+      const stream = client.session.open({ route: meta.route, peer: meta.peer, ...(meta.target ? { target: meta.target } : {}) });
+      this.metrics.streamsTotal.inc({ upstream: meta.route });
+      const g = this.metrics.streamsOpen.labels({ upstream: meta.route });
+      g.inc();
+      stream.once('close', () => g.dec());
+      return stream as unknown as Duplex;
+    };
+    (agent as unknown as { createConnection: typeof open }).createConnection = open;
+    client.agent = agent;
+    return agent;
+  }
+
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const t = requestTarget(req);
+    if (!t) return plain(res, 400, 'bad request target');
+    const found = this.route(t.host);
+    if (!found) {
+      this.metrics.httpRequests.inc({ upstream: 'none', code: 502 });
+      return plain(res, 502, `no tunnel serves host "${t.host}"`);
+    }
+    const { route, client } = found;
+    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const bytesIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
+    const bytesOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
+    let proxied: http.ClientRequest;
+    try {
+      proxied = http.request({
+        agent: this.agentFor(client),
+        // The pool key: one pool per route (and per absolute-form target).
+        host: encodeURIComponent(t.target ? `${route}|${t.target}` : route),
+        port: 80,
+        method: req.method,
+        path: t.path,
+        headers: forwardHeaders(req, false),
+        setHost: false,
+        adit: { route, peer, target: t.target },
+      } as http.RequestOptions);
+    } catch (err) {
+      this.log.warn({ route, err: (err as Error).message }, 'cannot open a tunnel stream');
+      return plain(res, 502, 'tunnel is closing');
+    }
+    proxied.on('response', (up) => {
+      this.metrics.httpRequests.inc({ upstream: route, code: up.statusCode ?? 0 });
+      const headers: http.OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.includes(k) && v !== undefined) headers[k] = v;
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+      up.on('data', (c: Buffer) => bytesOut.inc(c.length));
+      up.pipe(res);
+      up.on('error', () => res.destroy());
+    });
+    proxied.on('error', (err) => {
+      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
+      const f = upstreamFailure(err);
+      this.metrics.httpRequests.inc({ upstream: route, code: f.status });
+      this.log.info({ route, peer, client: client.clientId, reason: err.message }, 'upstream request failed');
+      plain(res, f.status, f.text);
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) proxied.destroy();
+    });
+    req.on('data', (c: Buffer) => bytesIn.inc(c.length));
+    req.pipe(proxied);
+  }
+
+  /** WebSocket (or any Upgrade) on the HTTP port: the request head is replayed on a fresh stream, then bytes flow raw. */
+  handleUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const t = requestTarget(req);
+    const found = t && this.route(t.host);
+    if (!t || !found) {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nno tunnel serves this host\n');
+      return;
+    }
+    const { route, client } = found;
+    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    let stream;
+    try {
+      stream = client.session.open({ route, peer, ...(t.target ? { target: t.target } : {}) });
+    } catch {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.metrics.streamsTotal.inc({ upstream: route });
+    const headers = forwardHeaders(req, true);
+    let text = `${req.method} ${t.path} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(headers)) {
+      for (const one of Array.isArray(v) ? v : [v]) text += `${k}: ${String(one)}\r\n`;
+    }
+    stream.write(`${text}\r\n`);
+    if (head.length) stream.write(head);
+    const g = this.metrics.streamsOpen.labels({ upstream: route });
+    g.inc();
+    const onRefused = (err: Error): void => {
+      g.dec();
+      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
+      const f = upstreamFailure(err);
+      socket.end(`HTTP/1.1 ${f.status} ${f.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${f.text}\n`);
+    };
+    stream.once('error', onRefused);
+    // Join only once the client has dialled the upstream; until then the visitor's bytes wait in its socket.
+    stream.once('accept', () => {
+      stream.off('error', onRefused);
+      void splice(socket, stream).then(() => g.dec());
+    });
+    socket.once('error', () => {
+      if (!stream.destroyed) stream.destroy();
+    });
+  }
+}

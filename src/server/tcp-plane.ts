@@ -1,0 +1,103 @@
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { resetSocket, splice } from '../client/splice.js';
+import type { ClientHandle } from './client-handle.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** Reason label for a failed visitor stream: the wire code name, lower case. */
+export function failureReason(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code.replace(/^ADIT_ERR_/, '').toLowerCase() : 'unknown';
+}
+
+/**
+ * The TCP listeners clients asked for. Each visitor connection opens one stream
+ * to the client that owns the port right now (looked up per connection, so a
+ * reconnecting client takes its port over without a rebind).
+ */
+export class TcpPlane {
+  private readonly servers = new Map<number, net.Server>();
+  private readonly visitors = new Set<net.Socket>();
+
+  constructor(
+    private readonly dataAddr: string,
+    private readonly owner: (route: string) => ClientHandle | undefined,
+    private readonly metrics: ServerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  has(port: number): boolean {
+    return this.servers.has(port);
+  }
+
+  /** Binds dataAddr:port. Rejects with the bind error (EADDRINUSE, EACCES…). */
+  listen(port: number): Promise<void> {
+    const route = `tcp:${port}`;
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.visit(route, socket));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.dataAddr, port, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.log.error({ err, port }, 'listener failed'));
+        this.servers.set(port, server);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting on a port; connections already open go on until they end. */
+  unlisten(port: number): void {
+    const s = this.servers.get(port);
+    if (!s) return;
+    this.servers.delete(port);
+    s.close();
+  }
+
+  closeAll(): void {
+    for (const port of [...this.servers.keys()]) this.unlisten(port);
+  }
+
+  resetVisitors(): void {
+    for (const v of this.visitors) resetSocket(v);
+  }
+
+  private visit(route: string, socket: net.Socket): void {
+    const owner = this.owner(route);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (!owner) {
+      resetSocket(socket);
+      return;
+    }
+    socket.setKeepAlive(true, 30_000);
+    socket.setNoDelay(true);
+    let stream;
+    try {
+      stream = owner.session.open({ route, peer });
+    } catch (err) {
+      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
+      this.log.warn({ route, peer, err: (err as Error).message }, 'cannot open a tunnel stream');
+      resetSocket(socket);
+      return;
+    }
+    this.visitors.add(socket);
+    this.metrics.streamsTotal.inc({ upstream: route });
+    const open = this.metrics.streamsOpen.labels({ upstream: route });
+    open.inc();
+    const bytesIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
+    const bytesOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
+    let accepted = false;
+    stream.once('accept', () => {
+      accepted = true;
+    });
+    stream.once('error', (err) => {
+      if (accepted) return;
+      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
+      this.log.info({ route, peer, client: owner.clientId, reason: err.message }, 'visitor refused by the client');
+    });
+    void splice(socket, stream, { fromSocket: (n) => bytesIn.inc(n), fromStream: (n) => bytesOut.inc(n) }).then(() => {
+      open.dec();
+      this.visitors.delete(socket);
+    });
+    socket.resume();
+  }
+}
