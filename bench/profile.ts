@@ -1,0 +1,52 @@
+/** How long and how hard each scenario runs: --quick (< 2 min) or the default (~10 min). */
+export interface Profile {
+  name: 'quick' | 'default';
+  reps: number;
+  bulkSeconds: number;
+  latencySamples: number;
+  latencyMaxMs: number;
+  underLoadMs: number;
+  httpSeconds: number;
+  httpConnections: number;
+  connSeconds: number;
+  connConcurrency: number;
+  connWarmupMs: number;
+  idleConnections: number;
+  slowMs: number;
+  slowSettleMs: number;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  default: {
+    name: 'default',
+    reps: 3,
+    bulkSeconds: 4,
+    latencySamples: 20_000,
+    latencyMaxMs: 4000,
+    underLoadMs: 3000,
+    httpSeconds: 4,
+    httpConnections: 64,
+    connSeconds: 3,
+    connConcurrency: 32,
+    connWarmupMs: 1000,
+    idleConnections: 10_000,
+    slowMs: 3000,
+    slowSettleMs: 1000,
+  },
+  quick: {
+    name: 'quick',
+    reps: 3,
+    bulkSeconds: 1,
+    latencySamples: 3000,
+    latencyMaxMs: 1000,
+    underLoadMs: 1000,
+    httpSeconds: 1,
+    httpConnections: 64,
+    connSeconds: 1,
+    connConcurrency: 32,
+    connWarmupMs: 500,
+    idleConnections: 10_000,
+    slowMs: 1000,
+    slowSettleMs: 500,
+  },
+};

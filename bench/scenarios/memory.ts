@@ -1,0 +1,51 @@
+/**
+ * Scenario 7: RSS of a fresh server and client idle, then holding N idle connections end to end
+ * (each proven with one echoed byte). Reports the per-connection cost across both processes.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LoadChild } from '../load/driver.js';
+import type { IdleResult } from '../load/idle.js';
+import { rssProbe } from './rss.js';
+import type { Scenario } from './types.js';
+
+const MIB = 1048576;
+let instance = 0;
+
+export const memory: Scenario = {
+  id: 's7',
+  title: 'Memory: idle, then 10,000 idle connections',
+  // socat forks a process per connection: its "server RSS" would be 10,000 processes.
+  appliesTo: (p) => p.kind === 'tunnel',
+  async run({ participant, targets, profile, workDir }) {
+    const fresh = await participant.start(targets, join(workDir, `fresh-${++instance}`));
+    try {
+      await sleep(1500);
+      const idle = rssProbe(fresh.watched).read();
+      const count = profile.idleConnections;
+      const load = new LoadChild('idle', { port: fresh.ports.echo, count, concurrency: 200 }, 180_000);
+      try {
+        const ready = (await load.waitFor('ready')) as unknown as IdleResult;
+        if (ready.failed > 0) throw new Error(`${ready.failed} of ${count} idle connections failed (${ready.firstError})`);
+        await sleep(1500);
+        // Trees are resolved again: sshd's session child exists only once connected.
+        const held = rssProbe(fresh.watched).read();
+        load.send('stop');
+        await load.done;
+        const perConn = (held.server - idle.server + (held.client - idle.client)) / ready.opened;
+        return {
+          's7.idle.server': idle.server / MIB,
+          's7.idle.client': idle.client / MIB,
+          's7.held.server': held.server / MIB,
+          's7.held.client': held.client / MIB,
+          's7.perconn': perConn / 1024,
+          's7.openms': ready.openMs,
+        };
+      } finally {
+        load.kill();
+      }
+    } finally {
+      await fresh.stop();
+    }
+  },
+};
