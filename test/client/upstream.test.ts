@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseUpstreams, routeName } from '../../src/client/upstream.js';
+import { targetKey } from '../../src/client/target.js';
+
+describe('upstream syntax', () => {
+  it('parses tcp entries, http hosts, wildcards and a bare default target', () => {
+    const ups = parseUpstreams(['tcp:6143=linkerd-gateway:4143,tcp:6191=linkerd-gateway:4191', 'demo.example.com=http://web:80', '*.apps.example.com=https://ingress', 'web:8080']);
+    assert.deepEqual(ups.map(routeName), ['tcp:6143', 'tcp:6191', 'http:demo.example.com', 'http:*.apps.example.com', 'http:*']);
+    assert.deepEqual(ups[0]!.target, { host: 'linkerd-gateway', port: 4143, tls: false });
+    assert.deepEqual(ups[3]!.target, { host: 'ingress', port: 443, tls: true });
+    assert.deepEqual(ups[4]!.target, { host: 'web', port: 8080, tls: false });
+  });
+
+  it('expands a target port range onto consecutive listen ports (cubed-it form)', () => {
+    const ups = parseUpstreams(['tcp:7000=db:8800-8803']);
+    assert.deepEqual(ups.map((u) => [routeName(u), u.target.port]), [['tcp:7000', 8800], ['tcp:7001', 8801], ['tcp:7002', 8802], ['tcp:7003', 8803]]);
+    assert.deepEqual(parseUpstreams(['tcp:7000-7003=db:8800-8803']), ups);
+  });
+
+  it('accepts IPv6 targets and normalises host case', () => {
+    const [u] = parseUpstreams(['tcp:6443=[::1]:443']);
+    assert.equal(u!.target.host, '::1');
+    const [h] = parseUpstreams(['Demo.Example.COM=http://WEB:80']);
+    assert.equal(routeName(h!), 'http:demo.example.com');
+    assert.equal(targetKey('WEB.', 80), 'web:80');
+    assert.equal(targetKey('[::1]', 443), '[::1]:443');
+  });
+
+  for (const [spec, why] of [
+    ['tcp:6143', /needs a target/],
+    ['tcp:70000=h:1', /listen port/],
+    ['tcp:7000-7001=h:8800-8805', /differ in length/],
+    ['tcp:6143=h', /host:port/],
+    ['x=ftp://h', /not http or https/],
+    ['bad_host!=http://h', /not a host name/],
+    ['h=http://web/path', /path/],
+  ] as const) {
+    it(`rejects ${spec} with a reason`, () => {
+      assert.throws(() => parseUpstreams([spec]), (err: Error) => why.test(err.message) && err.message.includes(spec));
+    });
+  }
+
+  it('rejects a route declared twice', () => {
+    assert.throws(() => parseUpstreams(['tcp:1=a:1', 'tcp:1=b:2']), /declared twice/);
+  });
+});
