@@ -13,7 +13,7 @@ export function caseInput(c: PatchCase): string {
   return kind === 'fixture' ? fixture(file) : input(file);
 }
 
-describe('adit link patch: goldens', () => {
+describe('adit link patch: goldens', { concurrency: 3 }, () => {
   for (const c of PATCH_CASES) {
     it(c.name, async () => {
       const first = await runCli(['link', 'patch', ...c.args], caseInput(c));

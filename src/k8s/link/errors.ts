@@ -34,10 +34,10 @@ export class LinkError extends Error {
   }
 }
 
-/** Human name of a document for messages: "Secret linkerd/cluster-credentials-home (document 2)". */
+/** Human name of an object for messages: "Secret linkerd/cluster-credentials-home (item 2)", counted after Lists are flattened. */
 export function describeObject(obj: { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }, index?: number): string {
   const kind = typeof obj.kind === 'string' ? obj.kind : 'object';
   const ns = typeof obj.metadata?.namespace === 'string' ? `${obj.metadata.namespace}/` : '';
   const name = typeof obj.metadata?.name === 'string' ? obj.metadata.name : '(unnamed)';
-  return `${kind} ${ns}${name}${index === undefined ? '' : ` (document ${index + 1})`}`;
+  return `${kind} ${ns}${name}${index === undefined ? '' : ` (item ${index + 1})`}`;
 }
