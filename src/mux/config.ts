@@ -30,7 +30,7 @@ export type ResolvedSessionOptions = Required<SessionOptions>;
 
 export const DEFAULTS: Omit<ResolvedSessionOptions, 'role'> = {
   initialWindow: 256 * 1024,
-  minWindow: 16 * 1024,
+  minWindow: 8 * 1024,
   maxWindow: 16 * 1024 * 1024,
   memoryBudget: 256 * 1024 * 1024,
   maxFrame: 64 * 1024,

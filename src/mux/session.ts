@@ -163,7 +163,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   }
 
   reserveWindow(bytes: number): boolean {
-    if (this.committed + bytes > this.options.memoryBudget) return false;
+    // Growth only spends the first half of the budget; see chooseWindow.
+    if (this.committed + bytes > this.options.memoryBudget / 2) return false;
     this.committed += bytes;
     return true;
   }
@@ -349,13 +350,18 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     }
   }
 
-  /** Picks the receive window for a new stream from the budget; undefined when even minWindow does not fit. */
+  /**
+   * Picks the receive window for a new stream. The first half of the budget
+   * serves full initial windows and window growth; the second half is kept for
+   * minimal windows, so a session full of big streams still admits new ones.
+   * Undefined when even a minimal window does not fit: the stream is refused.
+   */
   private chooseWindow(): number | undefined {
-    const free = this.options.memoryBudget - this.committed;
-    // Hand out at most an eighth of what is free, so many streams still fit when the budget runs low.
-    const w = Math.min(this.options.initialWindow, Math.max(this.options.minWindow, Math.floor(free / 8)));
-    if (w > free) return undefined;
-    this.committed += w;
+    const { initialWindow, minWindow, memoryBudget } = this.options;
+    const w = this.committed + initialWindow <= memoryBudget / 2 ? initialWindow
+      : this.committed + minWindow <= memoryBudget ? minWindow
+      : undefined;
+    if (w !== undefined) this.committed += w;
     return w;
   }
 
