@@ -66,7 +66,7 @@ export function aditParticipant(name: string, tls: boolean): Participant {
         upstreams.push('--upstream', `${HTTP_HOST}=http://127.0.0.1:${targets.http}`);
         const clientArgs = [
           ...nodeArgs(), ADIT_MAIN, 'client',
-          '--url', `${tls ? 'wss' : 'ws'}://127.0.0.1:${controlPort}/tunnel`, '--id', `bench-${name}`,
+          '--url', `${tls ? 'wss' : 'ws'}://127.0.0.1:${controlPort}/tunnel`, '--id', `bench-${slug(name)}`,
           ...upstreams,
           '--admin-addr', '127.0.0.1', '--admin-port', String(clientAdmin), '--log-level', 'warn',
           ...(tlsFiles ? ['--ca-file', tlsFiles.cert] : []),
