@@ -108,7 +108,7 @@ describe('charts/adit-client', { timeout: 120_000 }, () => {
     const c = container(objects);
     assert.ok(c.args.includes('--insecure'));
     assert.deepEqual(flags(c.args, 'strict-forwarding'), ['false']);
-    assert.deepEqual(flags(c.args, 'upstream'), ['http://web.default.svc:80', 'tcp:7000-7002=db.default.svc:7000']);
+    assert.deepEqual(flags(c.args, 'upstream'), ['http://web.default.svc:80', 'tcp:7000-7002=db.default.svc:8800-8802']);
     const tpl = find(objects, 'Deployment').spec.template;
     assert.equal(tpl.metadata.annotations, undefined);
     assert.equal(Buffer.from(find(objects, 'Secret').data.token, 'base64').toString(), 'client-literal-token-for-tests');

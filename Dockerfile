@@ -1,0 +1,55 @@
+# adit container image.
+#   docker build -t adit .
+#   docker build --build-arg BASE_IMAGE=node:22-bookworm-slim -t adit .
+# The base must provide node and npm (the official Node images do).
+ARG BASE_IMAGE=node:22-bookworm-slim
+
+# --- build: production dependencies, and the compiler beside them ----------
+FROM ${BASE_IMAGE} AS build
+# Behind a TLS-intercepting proxy, pass its CA: --build-arg NODE_EXTRA_CA_CERTS=/path
+# (with the file mounted into the build). Unset by default.
+ARG NODE_EXTRA_CA_CERTS
+WORKDIR /w/app
+COPY package.json package-lock.json ./
+# Production tree only (what the image ships). Scripts stay off: the one native
+# dependency, bufferutil, ships prebuilds and ws works without it anyway.
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+# Just the compiler and the type packages it needs, at the lockfile's versions,
+# one directory up (/w/node_modules) so they never mix with the shipped tree.
+RUN --mount=type=cache,target=/root/.npm \
+    v() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
+ && npm install --prefix /w --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
+      "typescript@$(v typescript)" "@types/node@$(v @types/node)" "@types/ws@$(v @types/ws)"
+COPY tsconfig.json ./
+COPY src ./src
+RUN /w/node_modules/.bin/tsc -p tsconfig.json && test -f dist/src/cli/main.js
+
+# --- runtime ------------------------------------------------------------------
+FROM ${BASE_IMAGE}
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="adit" \
+      org.opencontainers.image.description="Self-hosted reverse tunnel for Kubernetes: expose services of a NAT'ed cluster in a routable one over one outbound WebSocket" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /w/app/package.json ./package.json
+COPY --from=build /w/app/node_modules ./node_modules
+COPY --from=build /w/app/dist/src ./dist/src
+# `adit` on PATH, and `inlets` so charts written for inlets work by swapping the image.
+RUN chmod 0755 dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/adit \
+ && ln -s adit /usr/local/bin/inlets
+# Numeric, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
+USER 10001:10001
+# control, HTTP router, server admin, client admin
+EXPOSE 8123 8000 9090 9091
+# No init shim: adit handles SIGTERM/SIGINT itself (as PID 1, Node has no default handler).
+ENTRYPOINT ["adit"]
+CMD ["--help"]
