@@ -127,6 +127,19 @@ export class HttpPlane {
     return agent;
   }
 
+  /**
+   * Stops pooling for a client that is going away: idle pooled streams are
+   * closed now and busy ones as soon as their response is done, so a graceful
+   * drain is not held up by keep-alive connections that carry nothing.
+   */
+  retire(client: ClientHandle): void {
+    const agent = client.agent;
+    if (!agent || (agent as { adit_retired?: boolean }).adit_retired) return;
+    (agent as { adit_retired?: boolean }).adit_retired = true;
+    for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    agent.on('free', (socket: Socket) => socket.destroy());
+  }
+
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const t = requestTarget(req);
     if (!t) return plain(res, 400, 'bad request target');

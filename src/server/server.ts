@@ -191,6 +191,9 @@ export class AditServer extends EventEmitter {
     }, o.helloTimeout);
     let handle: ClientHandle | undefined;
     let closed = false;
+    session.on('goaway', () => {
+      if (handle) this.http.retire(handle);
+    });
     session.on('stream', (s) => s.refuse(WireCode.NOT_ALLOWED, 'the server does not accept streams from clients'));
     session.once('hello', (h: Hello) => {
       clearTimeout(timer);
@@ -331,6 +334,7 @@ export class AditServer extends EventEmitter {
     const stopHttp = closeServer(this.httpServer);
     this.httpServer?.closeIdleConnections();
     this.controlServer?.closeIdleConnections();
+    for (const c of this.clients.values()) this.http.retire(c);
     await Promise.all([...this.clients.values()].map((c) => c.session.close(drainTimeout).catch(() => undefined)));
     for (const c of this.clients.values()) c.session.destroy();
     this.tcp.resetVisitors();
