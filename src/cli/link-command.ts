@@ -75,6 +75,9 @@ interface PatchFlags {
   apiPort: string;
   tlsServerName: string;
   clusterDomain: string;
+  gatewayService?: string;
+  apiService?: string;
+  services: boolean;
   for: string[];
   output?: string;
 }
@@ -96,6 +99,9 @@ async function patchAction(flags: PatchFlags): Promise<string> {
     apiPort: parsePort(flags.apiPort, '--api-port'),
     tlsServerName: checkDnsName(flags.tlsServerName, '--tls-server-name'),
     clusterDomain: checkDnsName(flags.clusterDomain, '--cluster-domain'),
+    gatewayService: flags.gatewayService === undefined ? undefined : checkDnsLabel(flags.gatewayService, '--gateway-service'),
+    apiService: flags.apiService === undefined ? undefined : checkDnsLabel(flags.apiService, '--api-service'),
+    services: flags.services,
     overrides,
   };
   // Validate --output before reading stdin, so a typo fails fast.
@@ -157,9 +163,12 @@ export function registerLinkCommand(program: Command): void {
     .option('--api-port <port>', 'adit port that forwards to the home API server (443)', String(d.apiPort))
     .option('--tls-server-name <name>', 'a name in the home API server certificate', d.tlsServerName)
     .option('--cluster-domain <domain>', 'DNS domain of the cloud cluster', d.clusterDomain)
+    .option('--gateway-service <name>', 'name of the headless gateway Service (default: adit-<link>-gateway)')
+    .option('--api-service <name>', 'name of the API Service (default: adit-<link>-api)')
+    .option('--no-services', 'do not print the two Services (the adit-server chart\'s dataServices create them)')
     .option(
       '--for <link:key=value,...>',
-      'per-Link override (keys: namespace, release, gateway-port, probe-port, api-port, tls-server-name); repeatable',
+      'per-Link override (keys: namespace, release, gateway-port, probe-port, api-port, tls-server-name, gateway-service, api-service); repeatable',
       collect,
       [] as string[],
     )

@@ -12,6 +12,8 @@ export interface PatchCase {
   links: string[];
   /** Expected stderr notes (substring), one per Link without a probe Service. */
   notes?: string[];
+  /** False when the case runs with --no-services. */
+  services?: boolean;
 }
 
 export const PATCH_CASES: PatchCase[] = [
@@ -91,5 +93,14 @@ export const PATCH_CASES: PatchCase[] = [
     golden: 'multi-link.release.golden.yaml',
     links: ['home', 'lab'],
     notes: ['Link lab: no probe Service'],
+  },
+
+  {
+    name: 'Services made by the adit-server chart instead (--no-services, own names)',
+    source: 'fixture:link-output-2.14.yaml',
+    args: ['--no-services', '--release', 'adit-home', '--gateway-service', 'tunnel-gw', '--api-service', 'tunnel-api'],
+    golden: 'link-output-2.14.no-services.golden.yaml',
+    links: ['home'],
+    services: false,
   },
 ];

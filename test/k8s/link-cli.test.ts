@@ -102,6 +102,13 @@ const ERROR_CASES: ErrorCase[] = [
     code: 'ADIT_ERR_LINK_CONFLICT',
   },
   {
+    name: 'two Links given one Service name',
+    args: ['--gateway-service', 'shared-gw', '--for', 'lab:gateway-port=7143,probe-port=7191,api-port=7443'],
+    stdin: input('multi-link.yaml'),
+    reason: 'Service adit/shared-gw is named for both Link home and Link lab',
+    code: 'ADIT_ERR_LINK_CONFLICT',
+  },
+  {
     name: 'gateway and probe on the same port',
     args: ['--probe-port', '6143'],
     stdin: ok214,

@@ -82,15 +82,20 @@ describe('adit link patch: schemas and preserved fields', () => {
         assert.deepEqual(without(spec.probeSpec, ['port']), without(origSpec.probeSpec, ['port']));
 
         // The gateway address is the headless Service, whose ports are the Link's.
-        const gw = after.find((o) => o.kind === 'Service' && o.metadata?.name === `adit-${name}-gateway`) as K8sObject;
-        assert.ok(gw, `no gateway Service for ${name}`);
-        const gwSpec = gw.spec as { clusterIP: string; selector: Record<string, string>; ports: { port: number; targetPort: number }[] };
-        assert.equal(gwSpec.clusterIP, 'None');
-        assert.equal(spec.gatewayAddress.split('.').slice(0, 3).join('.'), `${gw.metadata?.name}.${gw.metadata?.namespace}.svc`);
-        assert.deepEqual(gwSpec.ports.map((p) => String(p.port)), [spec.gatewayPort, spec.probeSpec.port]);
-        for (const p of gwSpec.ports) assert.equal(p.port, p.targetPort, 'headless ports are not translated');
-        assert.deepEqual(Object.keys(gwSpec.selector).sort(), ['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
-        assert.equal(gwSpec.selector['app.kubernetes.io/name'], 'adit-server');
+        const [gwName, gwNamespace, svcLabel] = spec.gatewayAddress.split('.');
+        assert.equal(svcLabel, 'svc');
+        const gw = after.find((o) => o.kind === 'Service' && o.metadata?.name === gwName && o.metadata?.namespace === gwNamespace);
+        if (c.services === false) {
+          assert.equal(gw, undefined, '--no-services prints no gateway Service');
+        } else {
+          assert.ok(gw, `no gateway Service for ${name}`);
+          const gwSpec = gw.spec as { clusterIP: string; selector: Record<string, string>; ports: { port: number; targetPort: number }[] };
+          assert.equal(gwSpec.clusterIP, 'None');
+          assert.deepEqual(gwSpec.ports.map((p) => String(p.port)), [spec.gatewayPort, spec.probeSpec.port]);
+          for (const p of gwSpec.ports) assert.equal(p.port, p.targetPort, 'headless ports are not translated');
+          assert.deepEqual(Object.keys(gwSpec.selector).sort(), ['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+          assert.equal(gwSpec.selector['app.kubernetes.io/name'], 'adit-server');
+        }
 
         // The probe Service, when present, listens on the Link's probe port.
         const probe = after.find((o) => o.kind === 'Service' && [`probe-gateway-${name}`, `probe-${name}`].includes(o.metadata?.name as string));
@@ -104,8 +109,8 @@ describe('adit link patch: schemas and preserved fields', () => {
         }
 
         // Both kubeconfig Secrets point at the API Service, and keep CA and credentials.
-        const api = after.find((o) => o.kind === 'Service' && o.metadata?.name === `adit-${name}-api`) as K8sObject;
-        const apiPort = (api.spec as { ports: { port: number }[] }).ports[0].port;
+        const api = after.find((o) => o.kind === 'Service' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'kube-apiserver' && o.metadata.labels['adit-link'] === name);
+        assert.equal(api === undefined, c.services === false, 'an API Service unless --no-services');
         const secrets = after.filter((o) => o.kind === 'Secret' && o.metadata?.name === spec.clusterCredentialsSecret);
         assert.equal(secrets.length, 2, 'both credentials Secrets (multicluster and linkerd namespaces)');
         for (const s of secrets) {
@@ -114,7 +119,13 @@ describe('adit link patch: schemas and preserved fields', () => {
           assert.deepEqual(without(kc, ['clusters']), without(origKc, ['clusters']));
           assert.equal(kc.clusters.length, origKc.clusters.length);
           kc.clusters.forEach((cl, i) => {
-            assert.equal(cl.cluster.server, `https://${api.metadata?.name}.${api.metadata?.namespace}.svc.${spec.gatewayAddress.split('.svc.')[1]}:${apiPort}`);
+            const server = new URL(cl.cluster.server);
+            assert.equal(server.protocol, 'https:');
+            assert.equal(server.hostname.split('.svc.')[1], spec.gatewayAddress.split('.svc.')[1], 'same cluster domain');
+            if (api) {
+              assert.equal(server.hostname.split('.svc.')[0], `${api.metadata?.name}.${api.metadata?.namespace}`);
+              assert.equal(Number(server.port), (api.spec as { ports: { port: number }[] }).ports[0].port);
+            }
             assert.match(cl.cluster['tls-server-name'], /^kubernetes/);
             assert.deepEqual(without(cl.cluster, ['server', 'tls-server-name']), without(origKc.clusters[i].cluster, ['server', 'tls-server-name']));
           });
@@ -126,9 +137,10 @@ describe('adit link patch: schemas and preserved fields', () => {
       const owned = (o: K8sObject): boolean =>
         o.kind === 'Link' ||
         o.kind === 'Secret' ||
-        (o.kind === 'Service' && /^(adit-.*-(gateway|api)|probe-.*)$/.test(o.metadata?.name as string));
+        (o.kind === 'Service' && (o.metadata?.labels?.['adit-link'] !== undefined || /^probe-/.test(o.metadata?.name as string)));
       assert.deepEqual(after.filter((o) => !owned(o)), before.filter((o) => !owned(o)));
-      assert.equal(after.length, before.length + 2 * links.length, 'two Services added per Link, nothing else');
+      const added = c.services === false ? 0 : 2 * links.length;
+      assert.equal(after.length, before.length + added, 'two Services added per Link (none with --no-services), nothing else');
     });
   }
 });

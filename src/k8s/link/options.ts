@@ -19,9 +19,22 @@ export interface LinkTarget {
   apiPort: number;
   /** A name the home API server's certificate carries. */
   tlsServerName: string;
+  /** Name of the headless gateway Service (default adit-<link>-gateway). */
+  gatewayService: string;
+  /** Name of the API Service (default adit-<link>-api). */
+  apiService: string;
 }
 
-export interface PatchOptions extends LinkTarget {
+export interface PatchOptions extends Omit<LinkTarget, 'gatewayService' | 'apiService'> {
+  /** Service names for every Link; undefined means adit-<link>-gateway / adit-<link>-api. */
+  gatewayService?: string;
+  apiService?: string;
+  /**
+   * Whether to print the two Services. Off when something else creates them
+   * (the adit-server chart's dataServices); the Link and kubeconfig still
+   * name them.
+   */
+  services: boolean;
   /** DNS domain of the cloud cluster, for the Service FQDNs. */
   clusterDomain: string;
   /** Per-Link overrides, by Link name. */
@@ -36,6 +49,7 @@ export const DEFAULT_PATCH_OPTIONS: PatchOptions = {
   apiPort: 6443,
   tlsServerName: 'kubernetes.default.svc',
   clusterDomain: 'cluster.local',
+  services: true,
   overrides: new Map(),
 };
 
@@ -70,6 +84,8 @@ const OVERRIDE_KEYS: Record<string, (t: Partial<LinkTarget>, v: string, what: st
   'probe-port': (t, v, w) => { t.probePort = parsePort(v, w); },
   'api-port': (t, v, w) => { t.apiPort = parsePort(v, w); },
   'tls-server-name': (t, v, w) => { t.tlsServerName = checkDnsName(v, w); },
+  'gateway-service': (t, v, w) => { t.gatewayService = checkDnsLabel(v, w); },
+  'api-service': (t, v, w) => { t.apiService = checkDnsLabel(v, w); },
 };
 
 /** Parses one `--for LINK:key=value[,key=value…]` and merges it into `into`. */
@@ -102,6 +118,8 @@ export function targetFor(linkName: string, opts: PatchOptions): LinkTarget {
     probePort: o.probePort ?? opts.probePort,
     apiPort: o.apiPort ?? opts.apiPort,
     tlsServerName: o.tlsServerName ?? opts.tlsServerName,
+    gatewayService: o.gatewayService ?? opts.gatewayService ?? `adit-${linkName}-gateway`,
+    apiService: o.apiService ?? opts.apiService ?? `adit-${linkName}-api`,
   };
 }
 
@@ -112,7 +130,16 @@ export function targetFor(linkName: string, opts: PatchOptions): LinkTarget {
  */
 export function checkNoPortConflicts(targets: ReadonlyMap<string, LinkTarget>): void {
   const owners = new Map<string, string>();
+  const services = new Map<string, string>();
   for (const [link, t] of targets) {
+    for (const svc of [t.gatewayService, t.apiService]) {
+      const key = `${t.namespace}/${svc}`;
+      const owner = services.get(key);
+      if (owner !== undefined) {
+        throw new LinkError(LinkErrorCode.CONFLICT, `Service ${key} is named for both Link ${owner} and Link ${link}; give each its own name with --for`);
+      }
+      services.set(key, link);
+    }
     const roles: [string, number][] = [['gateway', t.gatewayPort], ['probe', t.probePort], ['api', t.apiPort]];
     for (const [role, port] of roles) {
       const key = `${t.namespace}/${t.release}:${port}`;

@@ -10,10 +10,8 @@ import type { K8sObject } from './manifest.js';
 import { checkNoPortConflicts, targetFor, type LinkTarget, type PatchOptions } from './options.js';
 import {
   apiService,
-  apiServiceName,
   checkServiceName,
   gatewayService,
-  gatewayServiceName,
   isGeneratedService,
   patchProbeService,
   probeServiceNames,
@@ -75,19 +73,20 @@ function collectLinks(objects: readonly K8sObject[], opts: PatchOptions): Map<st
     if (links.has(name)) {
       throw new LinkError(LinkErrorCode.CONFLICT, `two Links are named ${name}; each needs its own adit Services`);
     }
-    checkServiceName(gatewayServiceName(name), name);
-    checkServiceName(apiServiceName(name), name);
     const secret = (obj as LinkObject).spec.clusterCredentialsSecret as string;
     for (const other of links.values()) {
       if (other.secret === secret) {
         throw new LinkError(LinkErrorCode.CONFLICT, `Links ${other.name} and ${name} share the credentials Secret ${secret}`);
       }
     }
+    const target = targetFor(name, opts);
+    checkServiceName(target.gatewayService, name);
+    checkServiceName(target.apiService, name);
     links.set(name, {
       name,
       namespace: obj.metadata?.namespace,
       version,
-      target: targetFor(name, opts),
+      target,
       secret,
       secretSeen: false,
       probeSeen: false,
@@ -113,8 +112,9 @@ function patchOne(obj: K8sObject, i: number, links: Map<string, LinkInfo>, opts:
   if (isLinkKind(obj)) {
     const info = links.get(obj.metadata?.name as string) as LinkInfo;
     const t = info.target;
-    const gateway = serviceFqdn(gatewayServiceName(info.name), t.namespace, opts.clusterDomain);
+    const gateway = serviceFqdn(t.gatewayService, t.namespace, opts.clusterDomain);
     const patched = patchLink(obj as LinkObject, { gatewayAddress: gateway, gatewayPort: t.gatewayPort, probePort: t.probePort });
+    if (!opts.services) return [patched];
     // The Services first, so they exist by the time the service mirror reads the Link.
     return [gatewayService(info.name, t), apiService(info.name, t), patched];
   }
@@ -124,7 +124,7 @@ function patchOne(obj: K8sObject, i: number, links: Map<string, LinkInfo>, opts:
     if (info) {
       if (sameNamespace(obj.metadata?.namespace, info.namespace)) info.secretSeen = true;
       const t = info.target;
-      const server = `https://${serviceFqdn(apiServiceName(info.name), t.namespace, opts.clusterDomain)}:${t.apiPort}`;
+      const server = `https://${serviceFqdn(t.apiService, t.namespace, opts.clusterDomain)}:${t.apiPort}`;
       return [patchKubeconfigSecret(obj, { server, tlsServerName: t.tlsServerName }, describeObject(obj, i))];
     }
     if (obj.type === REMOTE_KUBECONFIG_TYPE) {

@@ -26,13 +26,6 @@ export function isGeneratedService(obj: K8sObject): boolean {
   return obj.kind === 'Service' && obj.apiVersion === 'v1' && obj.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
 }
 
-export function gatewayServiceName(link: string): string {
-  return `adit-${link}-gateway`;
-}
-export function apiServiceName(link: string): string {
-  return `adit-${link}-api`;
-}
-
 export function serviceFqdn(name: string, namespace: string, clusterDomain: string): string {
   return `${name}.${namespace}.svc.${clusterDomain}`;
 }
@@ -60,7 +53,7 @@ export function gatewayService(link: string, t: LinkTarget): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: gatewayServiceName(link), namespace: t.namespace, labels: labels(link, t.release, 'linkerd-gateway') },
+    metadata: { name: t.gatewayService, namespace: t.namespace, labels: labels(link, t.release, 'linkerd-gateway') },
     spec: {
       clusterIP: 'None',
       selector: serverSelector(t.release),
@@ -76,7 +69,7 @@ export function apiService(link: string, t: LinkTarget): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: apiServiceName(link), namespace: t.namespace, labels: labels(link, t.release, 'kube-apiserver') },
+    metadata: { name: t.apiService, namespace: t.namespace, labels: labels(link, t.release, 'kube-apiserver') },
     spec: {
       type: 'ClusterIP',
       selector: serverSelector(t.release),
