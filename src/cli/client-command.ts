@@ -25,7 +25,7 @@ export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'adminPort', type: 'port', arg: 'port', description: 'admin port', default: 9091 },
   { key: 'dialTimeout', type: 'duration', arg: 'duration', description: 'give up dialling an upstream after this long', default: '10s' },
   { key: 'reconnectMin', type: 'duration', arg: 'duration', description: 'first reconnect delay', default: '250ms' },
-  { key: 'reconnectMax', type: 'duration', arg: 'duration', description: 'longest reconnect delay', default: '30s' },
+  { key: 'reconnectMax', type: 'duration', arg: 'duration', description: 'longest reconnect delay (short, so a returning server gets its tunnels back within 2 s)', default: '1500ms' },
   { key: 'printToken', type: 'bool', description: 'inlets compatibility: accepted, no effect (adit never prints tokens)', env: false },
   ...COMMON_SPECS,
 ];

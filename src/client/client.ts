@@ -74,7 +74,7 @@ export class AditClient extends EventEmitter {
       this.routes.set(routeName(u), u);
       this.declared.add(targetKey(u.target.host, u.target.port));
     }
-    this.backoff = new Backoff({ min: o.backoffMin ?? 250, max: o.backoffMax ?? 30_000, random: o.random });
+    this.backoff = new Backoff({ min: o.backoffMin ?? 250, max: o.backoffMax ?? 1500, random: o.random });
     this.metrics = new ClientMetrics(() => this.session?.rtt);
   }
 
