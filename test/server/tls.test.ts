@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import tls from 'node:tls';
+import type { AditClient } from '../../src/client/client.js';
+import type { AditServer } from '../../src/server/server.js';
+import { connected, makeClient, makeServer, selfSigned } from '../helpers/inproc.js';
+import { closeQuietly, echoServer, listenLocal, roundTrip } from '../helpers/net.js';
+import { freePort } from '../helpers/adit.js';
+
+const TOKEN = 'tls-token';
+
+function fingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+}
+
+describe('TLS on the control port', { timeout: 30_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'adit-tls-'));
+  const one = selfSigned(dir, 'one');
+  const two = selfSigned(dir, 'two');
+  const live = { certFile: join(dir, 'live.crt'), keyFile: join(dir, 'live.key'), reloadInterval: 50 };
+  copyFileSync(one.cert, live.certFile);
+  copyFileSync(one.key, live.keyFile);
+  const echo = echoServer();
+  let server: AditServer;
+  const clients: AditClient[] = [];
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close(100)));
+    await server?.close(100);
+    await closeQuietly(echo);
+  });
+
+  it('serves wss, verifies by default, honours --ca-file and --tls-server-name, and reloads a rotated certificate', async () => {
+    const echoPort = await listenLocal(echo);
+    server = makeServer(TOKEN, { tls: live });
+    const addr = await server.start();
+    const port = Number(addr.control.split(':')[1]);
+    const ca = Buffer.concat([readFileSync(one.cert), readFileSync(two.cert)]);
+
+    // Not trusted: the client refuses and keeps retrying.
+    const untrusted = makeClient(`wss://localhost:${port}/tunnel`, TOKEN, [`tcp:${await freePort()}=127.0.0.1:${echoPort}`]);
+    clients.push(untrusted);
+    const firstAttempt = new Promise<number>((r) => untrusted.once('attempt', (n: number) => r(n)));
+    untrusted.start();
+    assert.equal(await firstAttempt, 1);
+    assert.equal(untrusted.state, 'connecting');
+    await untrusted.close(100);
+
+    // Trusted through --ca-file, dialled by IP with the name given by --tls-server-name.
+    const p = await freePort();
+    const client = makeClient(`wss://127.0.0.1:${port}/tunnel`, TOKEN, [`tcp:${p}=127.0.0.1:${echoPort}`], { ca, tlsServerName: 'localhost' });
+    clients.push(client);
+    const up = connected(client);
+    client.start();
+    await up;
+    assert.equal((await roundTrip(p, 'over wss')).toString(), 'over wss');
+
+    const before = await fingerprint(port);
+    copyFileSync(two.key, live.keyFile);
+    copyFileSync(two.cert, live.certFile);
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await fingerprint(port);
+    }
+    assert.notEqual(after, before, 'the new certificate is served without a restart');
+    assert.equal((await roundTrip(p, 'still up')).toString(), 'still up', 'the running session is untouched');
+  });
+});
