@@ -11,7 +11,8 @@ FROM ${BASE_IMAGE} AS build
 ARG NODE_EXTRA_CA_CERTS
 WORKDIR /w/app
 COPY package.json package-lock.json ./
-# Production tree only (what the image ships). Scripts stay off: the one native
+# Production tree only (what the image ships; --omit=dev leaves empty scope
+# directories of dev packages, removed after the compile). Scripts stay off: the one native
 # dependency, bufferutil, ships prebuilds and ws works without it anyway.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -23,7 +24,8 @@ RUN --mount=type=cache,target=/root/.npm \
       "typescript@$(v typescript)" "@types/node@$(v @types/node)" "@types/ws@$(v @types/ws)"
 COPY tsconfig.json ./
 COPY src ./src
-RUN /w/node_modules/.bin/tsc -p tsconfig.json && test -f dist/src/cli/main.js
+RUN /w/node_modules/.bin/tsc -p tsconfig.json && test -f dist/src/cli/main.js \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 # --- runtime ------------------------------------------------------------------
 FROM ${BASE_IMAGE}
