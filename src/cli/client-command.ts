@@ -26,6 +26,7 @@ export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'dialTimeout', type: 'duration', arg: 'duration', description: 'give up dialling an upstream after this long', default: '10s' },
   { key: 'reconnectMin', type: 'duration', arg: 'duration', description: 'first reconnect delay', default: '250ms' },
   { key: 'reconnectMax', type: 'duration', arg: 'duration', description: 'longest reconnect delay (short, so a returning server gets its tunnels back within 2 s)', default: '1500ms' },
+  { key: 'drainTimeout', type: 'duration', arg: 'duration', description: 'on SIGTERM, wait this long for open streams', default: '10s' },
   { key: 'printToken', type: 'bool', description: 'inlets compatibility: accepted, no effect (adit never prints tokens)', env: false },
   ...COMMON_SPECS,
 ];
@@ -103,7 +104,7 @@ export function registerClientCommand(program: Command): void {
     logger.info({ admin: adminAddr, id: config.id, upstreams: config.upstreams.length, strictForwarding: config.strictForwarding }, 'adit client starting');
     client.start();
     await runUntilSignal(logger, async () => {
-      await client.close();
+      await client.close(values.drainTimeout as number);
       admin.close();
     });
   });

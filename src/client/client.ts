@@ -178,6 +178,7 @@ export class AditClient extends EventEmitter {
     this.results = Array.isArray(sh.results) ? sh.results : [];
     this.backoff.reset();
     this.state = 'connected';
+    session.ping().catch(() => undefined);
     this.metrics.connects.inc();
     this.metrics.connected.set(1);
     const refused = this.results.filter((r) => !r.accepted);

@@ -78,6 +78,8 @@ export class AditServer extends EventEmitter {
       requestTimeout: o.requestTimeout,
       maxHeaderSize: o.maxHeaderSize,
       keepAliveTimeout: o.keepAliveTimeout,
+      // Node checks header/request timeouts only this often (default 30 s), which would let slowloris linger.
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(o.headersTimeout / 4))),
     };
     const control = o.tls ? https.createServer({ ...serverOpts, ...readTlsFiles(o.tls) }) : http.createServer(serverOpts);
     control.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
@@ -90,7 +92,7 @@ export class AditServer extends EventEmitter {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('this is an adit tunnel endpoint: connect with adit client\n');
     });
-    control.on('clientError', (_err, socket: Socket) => socket.destroy());
+    control.on('clientError', answerClientError);
     this.controlServer = control;
     const cport = await listen(control, o.controlAddr, o.controlPort);
     this.addresses.control = hostPort(o.controlAddr, cport);
@@ -99,11 +101,7 @@ export class AditServer extends EventEmitter {
     if (o.httpPort !== 0 && !shared) {
       const hs = http.createServer(serverOpts, (req, res) => this.http.handleRequest(req, res));
       hs.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.http.handleUpgrade(req, socket, head));
-      hs.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-        if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
-        else if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
-        else socket.destroy();
-      });
+      hs.on('clientError', answerClientError);
       this.httpServer = hs;
       this.addresses.http = hostPort(o.dataAddr, await listen(hs, o.dataAddr, o.httpPort));
     } else if (shared) {
@@ -252,6 +250,8 @@ export class AditServer extends EventEmitter {
     }
     this.metrics.clients.set(this.clients.size);
     session.sendHello({ v: 1, caps: [], results } satisfies ServerHello);
+    // A first RTT right away for /status and metrics; keepalive pings refresh it when idle.
+    session.ping().catch(() => undefined);
     const refused = results.filter((r) => !r.accepted);
     this.log.info({ client: hello.id, remote, token: token.label, accepted: results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.map((r) => `${r.upstream}: ${r.reason}`) }, 'client connected');
     this.emit('client', hello.id);
@@ -347,6 +347,13 @@ export class AditServer extends EventEmitter {
     await closeServer(this.adminServer);
     this.log.info('server stopped');
   }
+}
+
+/** Short answers for requests Node's parser rejected (oversized or too slow heads); anything else is dropped. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+  else if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+  else socket.destroy();
 }
 
 function pathOf(req: http.IncomingMessage): string {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import type { AditClient } from '../../src/client/client.js';
+import { helloProblem, parseRoute } from '../../src/server/hello.js';
+import { routeCandidates, upstreamFailure } from '../../src/server/http-plane.js';
+import type { AditServer } from '../../src/server/server.js';
+import { freePort } from '../helpers/adit.js';
+import { connected, makeClient, makeServer } from '../helpers/inproc.js';
+import { closeQuietly, httpGet, listenLocal, namedHttpServer } from '../helpers/net.js';
+
+describe('HTTP routing rules', () => {
+  it('tries exact, then wildcards from the longest suffix, then the default', () => {
+    assert.deepEqual(routeCandidates('a.b.example.com'), ['http:a.b.example.com', 'http:*.b.example.com', 'http:*.example.com', 'http:*.com', 'http:*']);
+  });
+
+  it('maps stream failures to 502/504 with a short reason', () => {
+    assert.deepEqual(upstreamFailure({ code: 'ADIT_ERR_CONNECT_TIMEOUT' }), { status: 504, text: 'upstream did not answer the dial in time' });
+    assert.equal(upstreamFailure({ code: 'ADIT_ERR_CONNECT_REFUSED' }).status, 502);
+    assert.equal(upstreamFailure({ code: 'ADIT_ERR_TRANSPORT_CLOSED' }).status, 502);
+  });
+
+  it('validates HELLO and route names', () => {
+    assert.equal(helloProblem({ v: 1, id: 'home-1', upstreams: ['tcp:1'] }), undefined);
+    assert.match(helloProblem({ v: 1, id: '', upstreams: [] })!, /id/);
+    assert.match(helloProblem({ v: 1, id: 'x', upstreams: 'tcp:1' })!, /upstreams/);
+    assert.deepEqual(parseRoute('tcp:6143'), { kind: 'tcp', port: 6143 });
+    assert.deepEqual(parseRoute('http:*.example.com'), { kind: 'http', host: '*.example.com' });
+    assert.equal(parseRoute('tcp:0'), undefined);
+    assert.equal(parseRoute('udp:53'), undefined);
+    assert.equal(parseRoute('http:bad host'), undefined);
+  });
+});
+
+describe('HTTP port', { timeout: 30_000 }, () => {
+  let server: AditServer | undefined;
+  let client: AditClient | undefined;
+  const targets: net.Server[] = [];
+  after(async () => {
+    await client?.close(100);
+    await server?.close(100);
+    await Promise.all(targets.map(closeQuietly));
+  });
+
+  it('shares one port between control and HTTP when told to (inlets style), and cuts slow request heads', async () => {
+    const web = namedHttpServer('web');
+    targets.push(web);
+    const webPort = await listenLocal(web);
+    const port = await freePort();
+    server = makeServer('shared', { controlPort: port, httpPort: port, headersTimeout: 400 });
+    const addr = await server.start();
+    assert.equal(addr.http, addr.control);
+    client = makeClient(`ws://127.0.0.1:${port}`, 'shared', [`app.test=http://127.0.0.1:${webPort}`]);
+    const up = connected(client);
+    client.start();
+    await up;
+    const r = await httpGet(`http://127.0.0.1:${port}/x`, { host: 'app.test' });
+    assert.equal(JSON.parse(r.body).name, 'web');
+
+    // Slowloris: a head that never completes is answered 408 and closed after headersTimeout.
+    const t0 = performance.now();
+    const answer = await new Promise<string>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      let text = '';
+      s.on('data', (c: Buffer) => (text += c.toString()));
+      s.on('close', () => resolve(text));
+      s.write('GET / HTTP/1.1\r\nHost: app.test\r\nX-Slow: ');
+    });
+    const ms = performance.now() - t0;
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(ms < 3_000, `closed after ${ms.toFixed(0)} ms`);
+  });
+});
