@@ -1,0 +1,199 @@
+/**
+ * Loopback services and probes for the fault tests: a paced download service
+ * with verifiable content, transfer outcomes (complete / reset / silently
+ * truncated), process fd and memory readings.
+ */
+import { createCipheriv, createHash } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** Deterministic pseudo-random bytes for a seed (AES-CTR keystream), so both ends know the content. */
+export class Keystream {
+  private readonly cipher;
+  constructor(seed: number) {
+    const key = createHash('sha256').update(`adit-${seed}`).digest();
+    this.cipher = createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32));
+  }
+  next(n: number): Buffer {
+    return n <= ZEROS.length ? this.cipher.update(ZEROS.subarray(0, n)) : this.cipher.update(Buffer.alloc(n));
+  }
+}
+
+export function expectedSha(seed: number, n: number): string {
+  const ks = new Keystream(seed);
+  const h = createHash('sha256');
+  for (let left = n; left > 0; left -= ZEROS.length) h.update(ks.next(Math.min(left, ZEROS.length)));
+  return h.digest('hex');
+}
+
+/**
+ * A download service: the visitor sends "<bytes> <seed> <paceMs>\n" and gets that
+ * many keystream bytes, one 64 KiB chunk every paceMs (0 = as fast as the
+ * socket takes them, with backpressure), then a clean end.
+ */
+export function sourceServer(): net.Server {
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.on('error', () => s.destroy());
+    let head = '';
+    const onData = (d: Buffer): void => {
+      head += d.toString('latin1');
+      const nl = head.indexOf('\n');
+      if (nl < 0) return;
+      s.off('data', onData);
+      const [bytes, seed, pace] = head.slice(0, nl).split(' ').map(Number) as [number, number, number];
+      void send(s, bytes, seed, pace);
+    };
+    s.on('data', onData);
+    // A visitor that leaves before asking gets a close, as from any real service.
+    s.on('end', () => { if (!head.includes('\n')) s.end(); });
+  });
+  return server;
+}
+
+async function send(s: net.Socket, bytes: number, seed: number, pace: number): Promise<void> {
+  const ks = new Keystream(seed);
+  let left = bytes;
+  while (left > 0 && !s.destroyed) {
+    const n = Math.min(left, ZEROS.length);
+    left -= n;
+    if (!s.write(ks.next(n))) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+    if (pace > 0) await new Promise((r) => setTimeout(r, pace));
+  }
+  if (!s.destroyed) s.end();
+}
+
+export interface Outcome {
+  /** complete: every byte, right hash, clean end. reset: an error (the honest failure). truncated: a clean end with missing or wrong bytes (the silent failure that must never happen). */
+  kind: 'complete' | 'reset' | 'truncated';
+  bytes: number;
+  error?: string;
+  ms: number;
+}
+
+export interface DownloadHandle {
+  /** Resolves once the first byte arrived. */
+  started: Promise<void>;
+  done: Promise<Outcome>;
+  socket: net.Socket;
+}
+
+/** Downloads `bytes` from a sourceServer through `port` and classifies how it ended. */
+export function download(port: number, bytes: number, seed: number, paceMs = 0, host = '127.0.0.1', socket?: net.Socket): DownloadHandle {
+  const s = socket ?? net.connect({ host, port, allowHalfOpen: true });
+  const t0 = performance.now();
+  const h = createHash('sha256');
+  let got = 0;
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const done = new Promise<Outcome>((resolve) => {
+    s.on('data', (d: Buffer) => {
+      if (got === 0) markStarted();
+      got += d.length;
+      h.update(d);
+    });
+    s.on('end', () => {
+      s.end();
+      const ok = got === bytes && h.digest('hex') === expectedSha(seed, bytes);
+      resolve({ kind: ok ? 'complete' : 'truncated', bytes: got, ms: performance.now() - t0 });
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'reset', bytes: got, error: err.code ?? err.message, ms: performance.now() - t0 }));
+    s.on('close', () => {
+      if (!s.readableEnded && !s.errored) resolve({ kind: 'reset', bytes: got, error: 'closed', ms: performance.now() - t0 });
+    });
+  });
+  s.write(`${bytes} ${seed} ${paceMs}\n`);
+  return { started, done, socket: s };
+}
+
+/** Uploads `bytes` of keystream to a hashServer (test/helpers/net.ts) and checks the digest it answers. */
+export function upload(port: number, bytes: number, seed: number, paceMs = 0, host = '127.0.0.1'): { started: Promise<void>; done: Promise<Outcome> } {
+  const s = net.connect({ host, port, allowHalfOpen: true });
+  const t0 = performance.now();
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const done = new Promise<Outcome>((resolve) => {
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.on('end', () => {
+      s.end();
+      const ok = answer.trim() === `${expectedSha(seed, bytes)} ${bytes}`;
+      resolve({ kind: ok ? 'complete' : 'truncated', bytes: Number(answer.trim().split(' ')[1] ?? 0), ms: performance.now() - t0 });
+    });
+    s.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'reset', bytes: 0, error: err.code ?? err.message, ms: performance.now() - t0 }));
+  });
+  void (async () => {
+    const ks = new Keystream(seed);
+    await new Promise((r) => s.once('connect', r));
+    markStarted();
+    for (let left = bytes; left > 0 && !s.destroyed; ) {
+      const n = Math.min(left, ZEROS.length);
+      left -= n;
+      if (!s.write(ks.next(n))) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+      if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
+    }
+    if (!s.destroyed) s.end();
+  })();
+  return { started, done };
+}
+
+/** Tries to connect; resolves with 'open' or the errno (ECONNREFUSED once a port is freed). */
+export function probePort(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const t = setTimeout(() => { s.destroy(); resolve('timeout'); }, timeoutMs);
+    s.once('connect', () => { clearTimeout(t); s.destroy(); resolve('open'); });
+    s.once('error', (e: NodeJS.ErrnoException) => { clearTimeout(t); resolve(e.code ?? 'error'); });
+  });
+}
+
+/** Polls `check` every `everyMs` until it returns true; resolves with the elapsed ms, rejects after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (await check()) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+export function rssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const conns = new WeakMap<net.Server, Set<net.Socket>>();
+
+/** Listens on loopback port 0 and remembers connections so closeServer() can cut them. */
+export function listen(server: net.Server, host = '127.0.0.1'): Promise<number> {
+  const set = new Set<net.Socket>();
+  conns.set(server, set);
+  server.on('connection', (c: net.Socket) => {
+    set.add(c);
+    c.on('close', () => set.delete(c));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port));
+  });
+}
+
+export function closeServer(server: net.Server | undefined): Promise<void> {
+  return new Promise((r) => {
+    if (!server) return r();
+    server.close(() => r());
+    for (const c of conns.get(server) ?? []) c.destroy();
+  });
+}
+
+/** Prints a measured figure in the test output and, with ADIT_RESULTS_FILE set, appends it there as JSON (docs/reliability.md is written from these). */
+export function report(t: { diagnostic(msg: string): void }, fault: string, figures: Record<string, unknown>): void {
+  t.diagnostic(`${fault}: ${JSON.stringify(figures)}`);
+  const file = process.env.ADIT_RESULTS_FILE;
+  if (file) appendFileSync(file, JSON.stringify({ fault, at: new Date().toISOString(), ...figures }) + '\n');
+}
