@@ -38,6 +38,18 @@ function defaultBase(): { name: string; major: string } {
   return { name: m[1]!, major: m[2]! };
 }
 
+/** The CA bundle the host's npm trusts (NODE_EXTRA_CA_CERTS, else npm's cafile), if any. */
+async function buildCa(): Promise<string | undefined> {
+  if (process.env.NODE_EXTRA_CA_CERTS) return process.env.NODE_EXTRA_CA_CERTS;
+  try {
+    const { stdout } = await run('npm', ['config', 'get', 'cafile'], { timeout: 30_000 });
+    const file = stdout.trim();
+    return file && file !== 'null' && file !== 'undefined' ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Container args as the chart renders them, bound to loopback for the test. */
 async function chartArgs(chart: 'adit-server' | 'adit-client', set: string[]): Promise<string[]> {
   const { objects } = await helmTemplate(chart, [], { set });
@@ -68,7 +80,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
 
     const build = ['build', '--runtime', 'runc', '--network', 'host', '--pull=never', '--layers=false', '--build-arg', `BASE_IMAGE=${baseRef}`, '--build-arg', `REVISION=e2e-${tag}`];
     // A TLS-intercepting proxy's CA (as on this sandbox) must reach npm inside the build.
-    const ca = process.env.NODE_EXTRA_CA_CERTS;
+    const ca = await buildCa();
     if (ca) build.push('--volume', `${ca}:/run/adit-build-ca.crt:ro`, '--build-arg', 'NODE_EXTRA_CA_CERTS=/run/adit-build-ca.crt');
     await podman.cmd([...build, '-t', IMAGE, repoRoot], 10 * 60_000);
   });
