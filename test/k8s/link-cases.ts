@@ -55,6 +55,13 @@ export const PATCH_CASES: PatchCase[] = [
     links: ['home'],
   },
   {
+    name: 'linkerd 2.19-edge link output (v1alpha3 with the link chart render, namespace test)',
+    source: 'input:link-output-2.19-edge.yaml',
+    args: [],
+    golden: 'link-output-2.19-edge.golden.yaml',
+    links: ['test-cluster'],
+  },
+  {
     name: 'linkerd 2.14 link --ha render (PodDisruptionBudget, anti-affinity)',
     source: 'input:link-output-2.14-ha.yaml',
     args: [],
