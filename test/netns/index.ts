@@ -4,3 +4,4 @@ export { partition, heal, setLoss, clearLoss, setRate, clearRate, forwardCounter
 export { startDelayRelay, type DelayRelay, type DelayRelayOptions } from './delay-relay.js';
 export { DialError, type Accepted, type NsListener, type DialOptions } from './bridge.js';
 export { run, must, spawnInNetns, runInNetns, type RunResult } from './exec.js';
+export { spawnAditIn, type NsAdit, type LogLine } from './adit.js';
