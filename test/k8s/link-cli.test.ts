@@ -86,6 +86,25 @@ const ERROR_CASES: ErrorCase[] = [
     reason: 'kubeconfig is not valid YAML',
     code: 'ADIT_ERR_LINK_BAD_KUBECONFIG',
   },
+  // The other fixtures are what people pipe in by mistake.
+  {
+    name: 'the service mirror render alone (fixture service-mirror-render-2.14)',
+    stdin: fixture('service-mirror-render-2.14.golden.yaml'),
+    reason: 'no multicluster.linkerd.io Link in the input',
+    code: 'ADIT_ERR_LINK_NO_LINK',
+  },
+  {
+    name: 'the Link CRD (fixture link-crd-2.19-edge, from multicluster install)',
+    stdin: `${fixture('link-crd-2.19-edge.yaml')}---\n${ok214}`,
+    reason: 'CustomResourceDefinition links.multicluster.linkerd.io (item 1)',
+    code: 'ADIT_ERR_LINK_UNKNOWN_KIND',
+  },
+  {
+    name: 'Helm values instead of manifests (fixture multicluster-values-2.14)',
+    stdin: fixture('multicluster-values-2.14.yaml'),
+    reason: 'document 1 has no apiVersion or kind',
+    code: 'ADIT_ERR_LINK_INPUT',
+  },
   { name: 'invalid YAML', stdin: 'kind: Link\n  - : [\n', reason: 'not valid YAML', code: 'ADIT_ERR_LINK_INPUT' },
   { name: 'invalid JSON', stdin: '{"kind": "Link",', reason: 'not valid JSON', code: 'ADIT_ERR_LINK_INPUT' },
   { name: 'a scalar document', stdin: 'just words\n', reason: 'document 1 is not a Kubernetes object', code: 'ADIT_ERR_LINK_INPUT' },
