@@ -39,7 +39,8 @@ export function startProcess(cmd: string, args: string[], logFile: string, opts:
 export async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  // Generous: a node child started with --cpu-prof writes its profile on the way out.
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(t);
 }

@@ -151,7 +151,8 @@ async function main(): Promise<void> {
 
     const out = process.stdout;
     out.write(`\nadit benchmark, profile ${profile.name}: median ±half-range over ${profile.reps} repetitions, ${elapsed.toFixed(0)} s\n`);
-    out.write(`${machine.cpuModel}, ${machine.cores} cores, ${machine.kernel}, node ${machine.node}, adit ${machine.aditCommit}\n\n`);
+    out.write(`${machine.cpuModel}, ${machine.cores} cores, ${machine.kernel}, node ${machine.node}, adit ${machine.aditCommit}\n`);
+    out.write(`scenario 7 holds ${profile.idleConnections} idle connections; scenario 6 runs ${profile.connConcurrency} at a time\n\n`);
     out.write(`${renderTable(medians, names)}\n\n`);
     if (bound) out.write(`slow-reader bound: ${(bound.bytes / 1048576).toFixed(3)} MiB ${bound.why}\n\n`);
     out.write(`${renderChecks(checks)}\n`);

@@ -46,7 +46,7 @@ export function aditParticipant(name: string, tls: boolean): Participant {
         ...nodeArgs(), ADIT_MAIN, 'server',
         '--control-addr', '127.0.0.1', '--control-port', String(controlPort), '--control-path', '/tunnel',
         '--data-addr', '127.0.0.1', '--port', String(httpPort), '--allow-ports', '1024-65535',
-        '--admin-addr', '127.0.0.1', '--admin-port', String(serverAdmin), '--log-level', 'warn',
+        '--admin-addr', '127.0.0.1', '--admin-port', String(serverAdmin), '--log-level', 'warn', '--drain-timeout', '1s',
         ...(tlsFiles ? ['--tls-cert', tlsFiles.cert, '--tls-key', tlsFiles.key] : []),
       ];
       const procs: Spawned[] = [];

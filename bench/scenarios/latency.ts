@@ -28,7 +28,7 @@ export const latencyUnderLoad: Scenario = {
     const seconds = Math.ceil(profile.underLoadMs / 1000) + 2;
     const bulk = runIperf({ targetPort: targets.iperf, publicPort: running.ports.iperf, seconds, logDir: workDir });
     bulk.catch(() => undefined);
-    await sleep(1000);
+    await sleep(Math.min(1000, profile.underLoadMs / 2));
     const r = await runLoad<LatencyResult>(
       'latency',
       { port: running.ports.echo, samples: 1_000_000, warmup: 50, maxMs: profile.underLoadMs },

@@ -14,9 +14,10 @@ let instance = 0;
 
 export const memory: Scenario = {
   id: 's7',
-  title: 'Memory: idle, then 10,000 idle connections',
-  // socat forks a process per connection: its "server RSS" would be 10,000 processes.
-  appliesTo: (p) => p.kind === 'tunnel',
+  title: 'Memory: idle, then many idle connections (10,000 by default)',
+  // socat forks a process per connection: its "server RSS" would be 10,000 processes. The ssh cipher
+  // does not change per-channel memory, and sshd takes about a minute to open 10,000 channels, so one ssh variant.
+  appliesTo: (p) => p.kind === 'tunnel' && !p.name.includes('aes128-gcm'),
   async run({ participant, targets, profile, workDir }) {
     const fresh = await participant.start(targets, join(workDir, `fresh-${++instance}`));
     try {
