@@ -11,7 +11,9 @@ export function resetStream(stream: Duplex, wireCode: number, message: string): 
 /** Reset a TCP socket (RST, not FIN) so its peer cannot mistake a failure for a clean close. */
 export function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
-  if (typeof socket.resetAndDestroy === 'function' && socket.readyState !== 'opening') socket.resetAndDestroy();
+  // resetAndDestroy() on a socket that is still connecting, or whose both directions are already
+  // shut, leaks its handle in Node 20 (the process never exits); a plain destroy is right there anyway.
+  if (socket.readyState === 'open' || socket.readyState === 'readOnly' || socket.readyState === 'writeOnly') socket.resetAndDestroy();
   else socket.destroy();
 }
 

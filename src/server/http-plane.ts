@@ -99,6 +99,7 @@ export class HttpPlane {
     private readonly owner: (route: string) => ClientHandle | undefined,
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
+    private readonly maxStreams: number,
   ) {}
 
   private route(host: string): { route: string; client: ClientHandle } | undefined {
@@ -120,6 +121,8 @@ export class HttpPlane {
       const g = this.metrics.streamsOpen.labels({ upstream: meta.route });
       g.inc();
       stream.once('close', () => g.dec());
+      // HTTP has no half-close: once the upstream side ended, the connection is done (as net.Socket with allowHalfOpen false).
+      stream.once('end', () => stream.end());
       return stream as unknown as Duplex;
     };
     (agent as unknown as { createConnection: typeof open }).createConnection = open;
@@ -149,12 +152,18 @@ export class HttpPlane {
       return plain(res, 502, `no tunnel serves host "${t.host}"`);
     }
     const { route, client } = found;
+    if (client.session.streamCount >= this.maxStreams) {
+      this.metrics.dialFailures.inc({ upstream: route, reason: 'stream_limit' });
+      return plain(res, 503, 'too many open streams to this tunnel client');
+    }
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const bytesIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
     const bytesOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
-    let proxied: http.ClientRequest;
-    try {
-      proxied = http.request({
+    // A pooled stream can die just as it is reused (the upstream closed an idle
+    // keep-alive connection); a request without a body is then safe to send again once.
+    const retryable = ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    const attempt = (retry: boolean): void => {
+      const proxied = http.request({
         agent: this.agentFor(client),
         // The pool key: one pool per route (and per absolute-form target).
         host: encodeURIComponent(t.target ? `${route}|${t.target}` : route),
@@ -165,31 +174,38 @@ export class HttpPlane {
         setHost: false,
         adit: { route, peer, target: t.target },
       } as http.RequestOptions);
-    } catch (err) {
-      this.log.warn({ route, err: (err as Error).message }, 'cannot open a tunnel stream');
-      return plain(res, 502, 'tunnel is closing');
-    }
-    proxied.on('response', (up) => {
-      this.metrics.httpRequests.inc({ upstream: route, code: up.statusCode ?? 0 });
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.includes(k) && v !== undefined) headers[k] = v;
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
-      up.on('data', (c: Buffer) => bytesOut.inc(c.length));
-      up.pipe(res);
-      up.on('error', () => res.destroy());
-    });
-    proxied.on('error', (err) => {
-      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
-      const f = upstreamFailure(err);
-      this.metrics.httpRequests.inc({ upstream: route, code: f.status });
-      this.log.info({ route, peer, client: client.clientId, reason: err.message }, 'upstream request failed');
-      plain(res, f.status, f.text);
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) proxied.destroy();
-    });
+      let answered = false;
+      proxied.on('response', (up) => {
+        answered = true;
+        this.metrics.httpRequests.inc({ upstream: route, code: up.statusCode ?? 0 });
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.includes(k) && v !== undefined) headers[k] = v;
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+        up.on('data', (c: Buffer) => bytesOut.inc(c.length));
+        up.pipe(res);
+        up.on('error', () => res.destroy());
+      });
+      proxied.on('error', (err) => {
+        if (answered) return res.destroy();
+        if (retry && proxied.reusedSocket && !res.destroyed) {
+          this.log.debug({ route, reason: err.message }, 'pooled tunnel stream failed on reuse; retrying once');
+          return attempt(false);
+        }
+        this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
+        const f = upstreamFailure(err);
+        this.metrics.httpRequests.inc({ upstream: route, code: f.status });
+        this.log.info({ route, peer, client: client.clientId, reason: err.message }, 'upstream request failed');
+        plain(res, f.status, f.text);
+      });
+      res.once('close', () => {
+        if (!res.writableFinished) proxied.destroy();
+      });
+      if (retryable) proxied.end();
+      else req.pipe(proxied);
+    };
     req.on('data', (c: Buffer) => bytesIn.inc(c.length));
-    req.pipe(proxied);
+    if (retryable) req.resume();
+    attempt(retryable);
   }
 
   /** WebSocket (or any Upgrade) on the HTTP port: the request head is replayed on a fresh stream, then bytes flow raw. */
@@ -202,6 +218,10 @@ export class HttpPlane {
     }
     const { route, client } = found;
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    if (client.session.streamCount >= this.maxStreams) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many open streams to this tunnel client\n');
+      return;
+    }
     let stream;
     try {
       stream = client.session.open({ route, peer, ...(t.target ? { target: t.target } : {}) });

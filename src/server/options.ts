@@ -34,7 +34,7 @@ export interface ServerOptions {
   maxHeaderSize?: number;
   /** Idle keep-alive of visitor connections on the HTTP port (ms). */
   keepAliveTimeout?: number;
-  /** Streams a client may have open at once (its session's limit). */
+  /** Streams the server opens to one client at once; visitors past it are reset (TCP) or get 503 (HTTP). */
   maxStreams?: number;
   logger: Logger;
 }
@@ -45,4 +45,5 @@ export const SERVER_DEFAULTS = {
   requestTimeout: 300_000,
   maxHeaderSize: 16 * 1024,
   keepAliveTimeout: 5_000,
+  maxStreams: 16_384,
 } as const;

@@ -62,8 +62,8 @@ export class AditServer extends EventEmitter {
     this.o = { ...SERVER_DEFAULTS, ...stripUndefined(options) } as ServerOptions & typeof SERVER_DEFAULTS;
     this.metrics = new ServerMetrics(() => [...this.clients.values()].map((c) => [c.clientId, c.session.rtt]));
     const owner = (route: string): ClientHandle | undefined => this.registry.get(route);
-    this.tcp = new TcpPlane(this.o.dataAddr, owner, this.metrics, this.o.logger);
-    this.http = new HttpPlane(owner, this.metrics, this.o.logger);
+    this.tcp = new TcpPlane(this.o.dataAddr, owner, this.metrics, this.o.logger, this.o.maxStreams);
+    this.http = new HttpPlane(owner, this.metrics, this.o.logger, this.o.maxStreams);
   }
 
   get log() {
@@ -181,7 +181,6 @@ export class AditServer extends EventEmitter {
       role: 'acceptor',
       keepaliveInterval: o.keepaliveInterval,
       keepaliveTimeout: o.keepaliveTimeout,
-      ...(o.maxStreams ? { maxStreams: o.maxStreams } : {}),
     });
     const timer = setTimeout(() => {
       this.log.warn({ remote }, 'no HELLO in time; closing');
@@ -353,6 +352,8 @@ export class AditServer extends EventEmitter {
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
   else if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+  // Any other parse error (e.g. Content-Length with Transfer-Encoding: a smuggling attempt) is a 400, then close.
+  else if (socket.writable && err.code?.startsWith('HPE_')) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   else socket.destroy();
 }
 

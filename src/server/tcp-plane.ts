@@ -24,6 +24,7 @@ export class TcpPlane {
     private readonly owner: (route: string) => ClientHandle | undefined,
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
+    private readonly maxStreams: number,
   ) {}
 
   has(port: number): boolean {
@@ -65,6 +66,11 @@ export class TcpPlane {
     const owner = this.owner(route);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     if (!owner) {
+      resetSocket(socket);
+      return;
+    }
+    if (owner.session.streamCount >= this.maxStreams) {
+      this.metrics.dialFailures.inc({ upstream: route, reason: 'stream_limit' });
       resetSocket(socket);
       return;
     }

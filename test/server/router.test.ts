@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { AditClient } from '../../src/client/client.js';
@@ -7,7 +8,7 @@ import { routeCandidates, upstreamFailure } from '../../src/server/http-plane.js
 import type { AditServer } from '../../src/server/server.js';
 import { freePort } from '../helpers/adit.js';
 import { connected, makeClient, makeServer } from '../helpers/inproc.js';
-import { closeQuietly, httpGet, listenLocal, namedHttpServer } from '../helpers/net.js';
+import { closeQuietly, httpGet, listenLocal, namedHttpServer, visitorOutcome } from '../helpers/net.js';
 
 describe('HTTP routing rules', () => {
   it('tries exact, then wildcards from the longest suffix, then the default', () => {
@@ -69,5 +70,64 @@ describe('HTTP port', { timeout: 30_000 }, () => {
     const ms = performance.now() - t0;
     assert.match(answer, /^HTTP\/1\.1 408/);
     assert.ok(ms < 3_000, `closed after ${ms.toFixed(0)} ms`);
+  });
+});
+
+describe('limits and pooled-stream reuse', { timeout: 30_000 }, () => {
+  const servers: AditServer[] = [];
+  const clients: AditClient[] = [];
+  const targets: net.Server[] = [];
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close(100)));
+    await Promise.all(servers.map((s) => s.close(100)));
+    await Promise.all(targets.map(closeQuietly));
+  });
+
+  async function tunnel(upstreams: string[], maxStreams?: number) {
+    const server = makeServer('limits', { httpPort: await freePort(), ...(maxStreams ? { maxStreams } : {}) });
+    servers.push(server);
+    const addr = await server.start();
+    const client = makeClient(`ws://${addr.control}/tunnel`, 'limits', upstreams);
+    clients.push(client);
+    const up = connected(client);
+    client.start();
+    await up;
+    return addr;
+  }
+
+  it('sends a GET again when its pooled stream died as it was reused', async () => {
+    // The upstream drops every keep-alive connection a moment after its response: the classic reuse race.
+    let n = 0;
+    const web = http.createServer((req, res) => {
+      n++;
+      res.end(`answer ${n}`, () => setTimeout(() => req.socket.destroy(), 5));
+    });
+    web.keepAliveTimeout = 60_000;
+    targets.push(web);
+    const addr = await tunnel([`web.test=http://127.0.0.1:${await listenLocal(web)}`]);
+    for (let i = 1; i <= 20; i++) {
+      const r = await httpGet(`http://${addr.http}/`, { host: 'web.test' });
+      assert.equal(r.status, 200, `request ${i}: ${r.body}`);
+      await new Promise((res) => setTimeout(res, 4));
+    }
+  });
+
+  it('caps the streams open to one client', async () => {
+    const sink = net.createServer((s) => s.on('error', () => undefined));
+    const web = namedHttpServer('web');
+    targets.push(sink, web);
+    const tcpPort = await freePort();
+    const addr = await tunnel([`tcp:${tcpPort}=127.0.0.1:${await listenLocal(sink)}`, `web.test=http://127.0.0.1:${await listenLocal(web)}`], 1);
+    // One stream at a time: a held TCP visitor uses it, the next one is reset and HTTP gets 503.
+    const held = net.connect({ host: '127.0.0.1', port: tcpPort });
+    held.on('error', () => undefined);
+    await new Promise((r) => held.once('connect', r));
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await visitorOutcome(tcpPort, 'x');
+    assert.equal(second.error, 'ECONNRESET');
+    assert.equal((await httpGet(`http://${addr.http}/`, { host: 'web.test' })).status, 503);
+    held.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await httpGet(`http://${addr.http}/`, { host: 'web.test' })).status, 200, 'free again once the visitor left');
   });
 });
