@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { Session, type MuxStream } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
 import type { ServerHello, UpstreamResult } from '../server/hello.js';
-import { wsTransport } from '../transport/ws.js';
+import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
@@ -119,7 +119,7 @@ export class AditClient extends EventEmitter {
       headers: { authorization: `Bearer ${this.o.token}` },
       perMessageDeflate: false,
       handshakeTimeout: timeout,
-      maxPayload: 4 * 1024 * 1024,
+      maxPayload: WS_MAX_PAYLOAD,
       ...(proxy ? { agent: new HttpsProxyAgent(proxy) } : {}),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       ...(this.o.tlsServerName ? { servername: this.o.tlsServerName } : {}),

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Session } from '../mux/index.js';
 import { AditError, WireCode, WS_SUBPROTOCOL, type Hello } from '../protocol/index.js';
-import { wsTransport } from '../transport/ws.js';
+import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { createAdminServer } from './admin.js';
 import type { ClientHandle } from './client-handle.js';
 import { helloProblem, parseRoute, type ClientHello, type ServerHello, type UpstreamResult } from './hello.js';
@@ -26,8 +26,8 @@ export interface ServerAddresses {
   admin?: string;
 }
 
-/** Largest WebSocket message accepted from a client: a few mux frames' worth. */
-const MAX_WS_MESSAGE = 4 * 1024 * 1024;
+/** Unauthorised upgrades held back by the throttle at once. */
+const MAX_DELAYED_REFUSALS = 1024;
 
 /**
  * adit server: accepts tunnel clients on the control port, binds the TCP
@@ -45,7 +45,7 @@ export class AditServer extends EventEmitter {
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: MAX_WS_MESSAGE,
+    maxPayload: WS_MAX_PAYLOAD,
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
   private controlServer?: http.Server | https.Server;
@@ -53,6 +53,7 @@ export class AditServer extends EventEmitter {
   private adminServer?: http.Server;
   private unwatchTls?: () => void;
   private listening = false;
+  private delayedRefusals = 0;
   private draining = false;
   private closed?: Promise<void>;
   readonly addresses: ServerAddresses = { control: '' };
@@ -162,7 +163,11 @@ export class AditServer extends EventEmitter {
       this.metrics.authFailures.inc({ reason: token ? 'bad_token' : 'no_token' });
       const wait = this.throttle.failure(addr);
       this.log.warn({ remote: addr, reason: token ? 'token not accepted' : 'no Bearer token', delayMs: wait }, 'control connection refused');
+      // Held sockets cost memory: past a bound, slow answers become immediate drops.
+      if (wait > 0 && this.delayedRefusals >= MAX_DELAYED_REFUSALS) return void socket.destroy();
+      this.delayedRefusals++;
       await sleep(wait);
+      this.delayedRefusals--;
       return refuse(401, 'unauthorized', 'WWW-Authenticate: Bearer\r\n');
     }
     this.throttle.success(addr);
