@@ -118,7 +118,7 @@ export class AditServer extends EventEmitter {
       this.addresses.admin = hostPort(o.adminAddr, await listen(this.adminServer, o.adminAddr, o.adminPort));
     }
     this.listening = true;
-    o.logger.info({ ...this.addresses, path: o.controlPath, tls: Boolean(o.tls), dataAddr: o.dataAddr, allowPorts: o.allowPorts.toString(), tokens: o.tokens.size }, 'adit server listening');
+    o.logger.info({ ...this.addresses, path: o.controlPath, tls: Boolean(o.tls), dataAddr: o.dataAddr, allowPorts: o.allowPorts.toString(), tokenCount: o.tokens.size }, 'adit server listening');
     return this.addresses;
   }
 
