@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseUpstreams, routeName } from '../../src/client/upstream.js';
+import fc from 'fast-check';
+import { parseUpstreams, routeName, UpstreamSyntaxError } from '../../src/client/upstream.js';
 import { targetKey } from '../../src/client/target.js';
 
 describe('upstream syntax', () => {
@@ -43,5 +44,38 @@ describe('upstream syntax', () => {
 
   it('rejects a route declared twice', () => {
     assert.throws(() => parseUpstreams(['tcp:1=a:1', 'tcp:1=b:2']), /declared twice/);
+  });
+});
+
+describe('upstream syntax, properties', () => {
+  const host = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}(\.[a-z][a-z0-9-]{0,8}){0,3}$/).filter((h) => !h.endsWith('-') && !/-\./.test(h));
+
+  it('a tcp range maps listen port i to target port i, however it is written', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 1, max: 60000 }), fc.integer({ min: 0, max: 20 }), host, (listen, target, extra, h) => {
+      const ups = parseUpstreams([`tcp:${listen}=${h}:${target}-${target + extra}`]);
+      assert.equal(ups.length, extra + 1);
+      ups.forEach((u, i) => {
+        assert.equal(routeName(u), `tcp:${listen + i}`);
+        assert.deepEqual(u.target, { host: h, port: target + i, tls: false });
+      });
+      assert.deepEqual(parseUpstreams([`tcp:${listen}-${listen + extra}=${h}:${target}-${target + extra}`]), ups);
+    }));
+  });
+
+  it('comma lists and repeated flags mean the same', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 65535 }), { minLength: 1, maxLength: 6 }), host, (ports, h) => {
+      const specs = ports.map((p) => `tcp:${p}=${h}:${p}`);
+      assert.deepEqual(parseUpstreams([specs.join(',')]), parseUpstreams(specs));
+    }));
+  });
+
+  it('any input either parses or fails with an UpstreamSyntaxError, never anything else', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 60 }), (s) => {
+      try {
+        parseUpstreams([s]);
+      } catch (err) {
+        assert.ok(err instanceof UpstreamSyntaxError, String(err));
+      }
+    }), { numRuns: 2000 });
   });
 });

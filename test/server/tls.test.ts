@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -22,7 +24,7 @@ function fingerprint(port: number): Promise<string> {
   });
 }
 
-describe('TLS on the control port', { timeout: 30_000 }, () => {
+describe('TLS on the control port (and through a proxy)', { timeout: 30_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'adit-tls-'));
   const one = selfSigned(dir, 'one');
   const two = selfSigned(dir, 'two');
@@ -32,11 +34,13 @@ describe('TLS on the control port', { timeout: 30_000 }, () => {
   const echo = echoServer();
   let server: AditServer;
   const clients: AditClient[] = [];
+  const proxies: net.Server[] = [];
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close(100)));
     await server?.close(100);
     await closeQuietly(echo);
+    await Promise.all(proxies.map(closeQuietly));
   });
 
   it('serves wss, verifies by default, honours --ca-file and --tls-server-name, and reloads a rotated certificate', async () => {
@@ -74,5 +78,30 @@ describe('TLS on the control port', { timeout: 30_000 }, () => {
     }
     assert.notEqual(after, before, 'the new certificate is served without a restart');
     assert.equal((await roundTrip(p, 'still up')).toString(), 'still up', 'the running session is untouched');
+
+    // wss through an HTTP CONNECT proxy named by HTTPS_PROXY: TLS runs end to end inside the tunnel.
+    const seen: string[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (req, socket) => {
+      seen.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const up = net.connect(Number(port), host === 'localhost' ? '127.0.0.1' : host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.pipe(socket);
+        socket.pipe(up);
+      });
+      up.on('error', () => socket.destroy());
+      socket.on('error', () => up.destroy());
+    });
+    proxies.push(proxy);
+    const proxyPort = await listenLocal(proxy);
+    const q = await freePort();
+    const viaProxy = makeClient(`wss://localhost:${port}/tunnel`, TOKEN, [`tcp:${q}=127.0.0.1:${echoPort}`], { ca, id: 'via-proxy', env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` } });
+    clients.push(viaProxy);
+    const up2 = connected(viaProxy);
+    viaProxy.start();
+    await up2;
+    assert.deepEqual(seen, [`localhost:${port}`]);
+    assert.equal((await roundTrip(q, 'wss via proxy')).toString(), 'wss via proxy');
   });
 });
