@@ -1,79 +1,72 @@
 /**
- * The far process of `npm run bench:mux`: a plain TCP endpoint and an adit mux
- * acceptor over WebSocket. Each connection or stream says what it is for in
- * its first line ("sink", "source", "echo") for TCP, or in its route for mux.
+ * A relay process of `npm run bench:mux`. Two of them stand between the
+ * benchmark's visitors and its targets, the way adit's server and client do:
+ *
+ *   visitor ─► near (TCP listener) ══ one hop ══► far ─► target
+ *
+ * The hop is either a plain TCP connection per visitor (socket.pipe at both
+ * ends: the baseline) or a stream of one adit mux session over a WebSocket.
+ *
+ *   near: node mux-peer.js near <farPlainPort> <farWsPort>
+ *   far:  node mux-peer.js far <targetPort>
+ * Each prints its listening ports to the parent over IPC.
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, WebSocket } from 'ws';
 import { Session, type MuxStream } from '../src/mux/index.js';
 import { wsTransport, WS_MAX_PAYLOAD } from '../src/transport/ws.js';
 import { WS_SUBPROTOCOL } from '../src/protocol/index.js';
 import type { Duplex } from 'node:stream';
 
-const CHUNK = Buffer.alloc(256 * 1024, 7);
+const [role, a, b] = process.argv.slice(2);
 
-function sink(s: Duplex, tag: string): void {
-  let bytes = 0;
-  let first = 0n;
-  s.on('data', (c: Buffer) => {
-    if (bytes === 0) first = process.hrtime.bigint();
-    bytes += c.length;
-  });
-  s.on('end', () => {
-    process.send!({ kind: 'sunk', tag, bytes, ns: Number(process.hrtime.bigint() - first) });
-    s.end();
-  });
-  s.on('error', () => {});
+/** Pipes both ways; an error on one side destroys the other, so nothing ends cleanly by mistake. */
+function splice(x: Duplex, y: Duplex): void {
+  x.pipe(y);
+  y.pipe(x);
+  x.on('error', () => y.destroy());
+  y.on('error', () => x.destroy());
 }
 
-function source(s: Duplex): void {
-  let stopped = false;
-  s.on('error', () => { stopped = true; });
-  s.on('close', () => { stopped = true; });
-  s.on('end', () => { stopped = true; s.end(); });
-  s.resume();
-  const pump = (): void => {
-    while (!stopped && s.write(CHUNK));
-    if (!stopped) s.once('drain', pump);
-  };
-  pump();
+async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
 }
 
-function serve(s: Duplex, what: string, tag: string): void {
-  if (what === 'sink') sink(s, tag);
-  else if (what === 'source') source(s);
-  else if (what === 'echo') s.pipe(s);
+if (role === 'far') {
+  const targetPort = Number(a);
+  const dialTarget = (): Socket => connect(targetPort, '127.0.0.1').setNoDelay(true);
+  const plainPort = await listen(createServer((s) => { s.setNoDelay(true); splice(s, dialTarget()); }));
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: WS_MAX_PAYLOAD, handleProtocols: () => WS_SUBPROTOCOL });
+  await once(wss, 'listening');
+  wss.on('connection', (ws) => {
+    const session = new Session(wsTransport(ws), { role: 'acceptor' });
+    session.on('hello', () => session.sendHello({}));
+    session.on('stream', (st: MuxStream) => {
+      const up = dialTarget();
+      up.once('connect', () => { st.accept(); splice(st, up); });
+      up.once('error', () => st.destroy());
+    });
+    session.on('close', () => {});
+  });
+  process.send!({ plainPort, wsPort: (wss.address() as { port: number }).port });
+} else {
+  const [farPlain, farWs] = [Number(a), Number(b)];
+  const ws = new WebSocket(`ws://127.0.0.1:${farWs}/`, WS_SUBPROTOCOL, { maxPayload: WS_MAX_PAYLOAD });
+  await once(ws, 'open');
+  const session = new Session(wsTransport(ws), { role: 'initiator' });
+  session.sendHello({});
+  await once(session, 'hello');
+  const plainPort = await listen(createServer((s) => {
+    s.setNoDelay(true);
+    splice(s, connect(farPlain, '127.0.0.1').setNoDelay(true));
+  }));
+  const muxPort = await listen(createServer((s) => {
+    s.setNoDelay(true);
+    splice(s, session.open({ route: 'bench', peer: `${s.remoteAddress}:${s.remotePort}` }));
+  }));
+  process.send!({ plainPort, muxPort });
 }
-
-const tcp = createServer((sock: Socket) => {
-  sock.setNoDelay(true);
-  sock.once('readable', function first() {
-    const line = sock.read(8) as Buffer | null;
-    if (!line) { sock.once('readable', first); return; }
-    const [what, tag] = line.toString().trim().split(':');
-    serve(sock, what!, tag ?? '');
-  });
-});
-tcp.listen(0, '127.0.0.1');
-await once(tcp, 'listening');
-
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: WS_MAX_PAYLOAD, handleProtocols: () => WS_SUBPROTOCOL });
-await once(wss, 'listening');
-wss.on('connection', (ws) => {
-  const session = new Session(wsTransport(ws), { role: 'acceptor' });
-  session.on('hello', () => session.sendHello({ caps: [] }));
-  session.on('stream', (st: MuxStream) => {
-    st.accept();
-    const [what, tag] = st.meta.route.split(':');
-    serve(st, what!, tag ?? '');
-  });
-  session.on('close', () => {});
-});
-
-process.send!({
-  kind: 'ready',
-  tcpPort: (tcp.address() as { port: number }).port,
-  wsPort: (wss.address() as { port: number }).port,
-});
 process.on('disconnect', () => process.exit(0));

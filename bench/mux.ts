@@ -1,22 +1,24 @@
 /**
- * npm run bench:mux — bulk throughput and latency of the multiplexer between
- * two Node processes over a loopback WebSocket, against plain TCP piping over
- * the same single hop. Prints Gbit/s; see docs/benchmarks.md.
+ * npm run bench:mux — the multiplexer's cost, measured. Bulk throughput and
+ * latency through two relay processes joined by one hop, the way a tunnel
+ * stands between a visitor and a target:
+ *
+ *   this process (visitors) ─► near relay ══ hop ══► far relay ─► this process (targets)
+ *
+ * (a) the hop is a plain TCP connection per visitor, socket.pipe at both ends;
+ * (b)/(c) the hop is one adit mux session over a loopback WebSocket, a stream
+ * per visitor. Prints Gbit/s and ratios; see docs/benchmarks.md.
  *
  *   --seconds N   length of each measurement (default 4)
  *   --reps N      repetitions, reported as median (default 3)
+ *   --only a,b    cases: tcp-fwd mux1-fwd tcp-rev mux1-rev tcp8-fwd mux8-fwd tcp8-rev mux8-rev latency
  *   --json FILE   raw figures
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { WebSocket } from 'ws';
-import { Session, type MuxStream } from '../src/mux/index.js';
-import { wsTransport, WS_MAX_PAYLOAD } from '../src/transport/ws.js';
-import { WS_SUBPROTOCOL } from '../src/protocol/index.js';
-import type { Duplex } from 'node:stream';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -26,45 +28,69 @@ const opt = (name: string, dflt: string): string => {
 const SECONDS = Number(opt('seconds', '4'));
 const REPS = Number(opt('reps', '3'));
 const JSON_OUT = opt('json', '');
+const ONLY = new Set(opt('only', '').split(',').filter(Boolean));
+const want = (c: string) => ONLY.size === 0 || ONLY.has(c);
 const CHUNK = Buffer.alloc(256 * 1024, 9);
 
-interface Sunk { kind: 'sunk'; tag: string; bytes: number; ns: number }
+interface Sunk { bytes: number; ns: number }
 
-const peer: ChildProcess = fork(new URL('./mux-peer.js', import.meta.url), {
-  stdio: 'inherit',
-  execArgv: process.env.ADIT_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ADIT_BENCH_PROFILE}`] : [],
-});
-const [ready] = (await once(peer, 'message')) as [{ tcpPort: number; wsPort: number }];
+// Targets live in this process: they are the far end of both kinds of hop.
 const sunk = new Map<string, (m: Sunk) => void>();
-peer.on('message', (m: Sunk) => { if (m.kind === 'sunk') sunk.get(m.tag)?.(m); });
 const waitSunk = (tag: string) => new Promise<Sunk>((r) => sunk.set(tag, r));
+const targets = createServer((sock: Socket) => {
+  sock.setNoDelay(true);
+  sock.on('error', () => {});
+  sock.once('readable', function first() {
+    const head = sock.read(8) as Buffer | null;
+    if (!head) { sock.once('readable', first); return; }
+    const [what, tag] = head.toString().trim().split(':');
+    if (what === 'sink') {
+      let bytes = 0;
+      let t0 = 0n;
+      sock.on('data', (c: Buffer) => { if (bytes === 0) t0 = process.hrtime.bigint(); bytes += c.length; });
+      sock.on('end', () => { sunk.get(tag!)?.({ bytes, ns: Number(process.hrtime.bigint() - t0) }); sock.end(); });
+    } else if (what === 'source') {
+      let stopped = false;
+      sock.on('close', () => { stopped = true; });
+      sock.resume();
+      const pump = (): void => { while (!stopped && sock.write(CHUNK)); if (!stopped) sock.once('drain', pump); };
+      pump();
+    } else {
+      sock.write(head); // echo from the first byte on
+      sock.pipe(sock);
+    }
+  });
+});
+targets.listen(0, '127.0.0.1');
+await once(targets, 'listening');
+
+const relayArgs = process.env.ADIT_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ADIT_BENCH_PROFILE}`] : [];
+const peerScript = new URL('./mux-peer.js', import.meta.url);
+const far: ChildProcess = fork(peerScript, ['far', String((targets.address() as { port: number }).port)], { stdio: 'inherit', execArgv: relayArgs });
+const [farPorts] = (await once(far, 'message')) as [{ plainPort: number; wsPort: number }];
+const near: ChildProcess = fork(peerScript, ['near', String(farPorts.plainPort), String(farPorts.wsPort)], { stdio: 'inherit', execArgv: relayArgs });
+const [nearPorts] = (await once(near, 'message')) as [{ plainPort: number; muxPort: number }];
 
 let tagSeq = 0;
 const nextTag = () => String(++tagSeq % 1000);
+type Open = (what: string, tag: string) => Promise<Socket>;
 
-async function tcpOpen(what: string, tag: string): Promise<Socket> {
-  const s = connect(ready.tcpPort, '127.0.0.1');
-  s.setNoDelay(true);
-  await once(s, 'connect');
-  s.write(`${what}:${tag}`.padEnd(8, ' '));
-  return s;
+/** A visitor connection; its first 8 bytes tell the target what to do. */
+function visitor(port: number): Open {
+  return async (what, tag) => {
+    const s = connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    s.on('error', () => {});
+    await once(s, 'connect');
+    s.write(`${what}:${tag}`.padEnd(8, ' '));
+    return s;
+  };
 }
+const tcpOpen = visitor(nearPorts.plainPort);
+const muxOpen = visitor(nearPorts.muxPort);
 
-const ws = new WebSocket(`ws://127.0.0.1:${ready.wsPort}/`, WS_SUBPROTOCOL, { maxPayload: WS_MAX_PAYLOAD });
-await once(ws, 'open');
-const session = new Session(wsTransport(ws), { role: 'initiator' });
-session.sendHello({ caps: [] });
-await once(session, 'hello');
-
-async function muxOpen(what: string, tag: string): Promise<MuxStream> {
-  const s = session.open({ route: `${what}:${tag}` });
-  s.on('error', () => {}); // the session is torn down at the end with streams still open
-  await once(s, 'accept');
-  return s;
-}
-
-/** Write for SECONDS, then end; the far side reports what it received. Returns Gbit/s. */
-async function forward(open: (what: string, tag: string) => Promise<Duplex>, streams: number): Promise<number> {
+/** Visitors upload for SECONDS, then end; the targets report what arrived. Returns Gbit/s. */
+async function forward(open: Open, streams: number): Promise<number> {
   const runs = Array.from({ length: streams }, async () => {
     const tag = nextTag();
     const s = await open('sink', tag);
@@ -82,13 +108,11 @@ async function forward(open: (what: string, tag: string) => Promise<Duplex>, str
     return result;
   });
   const results = await Promise.all(runs);
-  const bytes = results.reduce((a, r) => a + r.bytes, 0);
-  const ns = Math.max(...results.map((r) => r.ns));
-  return (bytes * 8) / ns;
+  return (results.reduce((a, r) => a + r.bytes, 0) * 8) / Math.max(...results.map((r) => r.ns));
 }
 
-/** Read from a far source for SECONDS. Returns Gbit/s. */
-async function reverse(open: (what: string, tag: string) => Promise<Duplex>, streams: number): Promise<number> {
+/** Visitors download from a target for SECONDS. Returns Gbit/s. */
+async function reverse(open: Open, streams: number): Promise<number> {
   const runs = Array.from({ length: streams }, async () => {
     const s = await open('source', nextTag());
     let bytes = 0;
@@ -100,7 +124,6 @@ async function reverse(open: (what: string, tag: string) => Promise<Duplex>, str
         bytes += c.length;
         if (Date.now() >= until) { s.removeAllListeners('data'); s.destroy(); resolve(); }
       });
-      s.on('error', () => {});
     });
     return { bytes, ns: Number(process.hrtime.bigint() - first) };
   });
@@ -108,9 +131,10 @@ async function reverse(open: (what: string, tag: string) => Promise<Duplex>, str
   return (results.reduce((a, r) => a + r.bytes, 0) * 8) / Math.max(...results.map((r) => r.ns));
 }
 
-/** 1-byte round trips on an echo stream while a bulk forward transfer saturates the session. */
+/** 1-byte round trips on a second visitor while one bulk upload saturates the session. */
 async function latencyUnderLoad(): Promise<{ p50: number; p99: number; n: number }> {
   const echo = await muxOpen('echo', nextTag());
+  await once(echo, 'data'); // the 8-byte command came back: the path is up
   const bulk = forward(muxOpen, 1);
   const samples: number[] = [];
   const until = Date.now() + SECONDS * 1000 - 200;
@@ -123,49 +147,61 @@ async function latencyUnderLoad(): Promise<{ p50: number; p99: number; n: number
     await got;
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  echo.end();
+  echo.destroy();
   await bulk;
-  samples.sort((a, b) => a - b);
+  samples.sort((x, y) => x - y);
   const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
   return { p50: q(0.5), p99: q(0.99), n: samples.length };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: Record<string, number[]> = {
-  'tcp pipe fwd': [], 'tcp pipe rev': [], 'mux 1 stream fwd': [], 'mux 1 stream rev': [], 'mux 8 streams fwd': [], 'mux 8 streams rev': [],
-};
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const cases: [string, string, () => Promise<number>][] = [
+  ['tcp-fwd', 'tcp pipe, 1 conn, upload', () => forward(tcpOpen, 1)],
+  ['mux1-fwd', 'mux, 1 stream, upload', () => forward(muxOpen, 1)],
+  ['tcp-rev', 'tcp pipe, 1 conn, download', () => reverse(tcpOpen, 1)],
+  ['mux1-rev', 'mux, 1 stream, download', () => reverse(muxOpen, 1)],
+  ['tcp8-fwd', 'tcp pipe, 8 conns, upload', () => forward(tcpOpen, 8)],
+  ['mux8-fwd', 'mux, 8 streams, upload', () => forward(muxOpen, 8)],
+  ['tcp8-rev', 'tcp pipe, 8 conns, download', () => reverse(tcpOpen, 8)],
+  ['mux8-rev', 'mux, 8 streams, download', () => reverse(muxOpen, 8)],
+];
+const rows = new Map<string, number[]>();
 const lat: { p50: number; p99: number; n: number }[] = [];
 for (let rep = 0; rep < REPS; rep++) {
-  // Interleave participants so drift on a noisy machine hits all alike.
-  rows['tcp pipe fwd']!.push(await forward(tcpOpen, 1));
-  rows['mux 1 stream fwd']!.push(await forward(muxOpen, 1));
-  rows['tcp pipe rev']!.push(await reverse(tcpOpen, 1));
-  rows['mux 1 stream rev']!.push(await reverse(muxOpen, 1));
-  rows['mux 8 streams fwd']!.push(await forward(muxOpen, 8));
-  rows['mux 8 streams rev']!.push(await reverse(muxOpen, 8));
-  lat.push(await latencyUnderLoad());
+  // Interleaved, so drift on a noisy machine hits every case alike.
+  for (const [key, , run] of cases) {
+    if (!want(key)) continue;
+    if (process.env.ADIT_BENCH_DEBUG) console.error("case", key);
+    rows.set(key, [...(rows.get(key) ?? []), await run()]);
+  }
+  if (want('latency')) lat.push(await latencyUnderLoad());
 }
 
-const tcpFwd = median(rows['tcp pipe fwd']!);
-const tcpRev = median(rows['tcp pipe rev']!);
+const med = (key: string) => median(rows.get(key) ?? [NaN]);
+const ratio = (k: string) => med(k) / med(k.replace('mux1', 'tcp').replace('mux8', 'tcp8'));
 console.log(`adit mux micro-benchmark: ${SECONDS}s x ${REPS} reps, ${cpus()[0]?.model ?? '?'} x${cpus().length}, node ${process.version}`);
-console.log('| case | median Gbit/s | min | max | ratio to tcp pipe |');
+console.log('| case | median Gbit/s | min | max | mux / tcp pipe |');
 console.log('|---|---:|---:|---:|---:|');
-for (const [name, xs] of Object.entries(rows)) {
-  const base = name.endsWith('fwd') ? tcpFwd : tcpRev;
-  console.log(`| ${name} | ${median(xs).toFixed(2)} | ${Math.min(...xs).toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${(median(xs) / base).toFixed(2)} |`);
+for (const [key, name] of cases) {
+  const xs = rows.get(key);
+  if (!xs) continue;
+  const r = key.startsWith('mux') ? ratio(key).toFixed(2) : '';
+  console.log(`| ${name} | ${median(xs).toFixed(2)} | ${Math.min(...xs).toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${r} |`);
 }
-const p99 = median(lat.map((l) => l.p99));
-console.log(`\n1-byte round trip on a second stream while one stream saturates the session: p50 ${median(lat.map((l) => l.p50)).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (${lat.reduce((a, l) => a + l.n, 0)} samples)`);
-const checks = [
-  ['(b) 1 stream fwd >= 0.6 x (a)', median(rows['mux 1 stream fwd']!) / tcpFwd >= 0.6],
-  ['(b) 1 stream rev >= 0.6 x (a)', median(rows['mux 1 stream rev']!) / tcpRev >= 0.6],
-  ['(c) 8 streams fwd >= 0.8 x (a)', median(rows['mux 8 streams fwd']!) / tcpFwd >= 0.8],
-  ['(c) 8 streams rev >= 0.8 x (a)', median(rows['mux 8 streams rev']!) / tcpRev >= 0.8],
-  ['p99 under load < 5 ms', p99 < 5],
-] as const;
+if (lat.length > 0) {
+  const p99 = median(lat.map((l) => l.p99));
+  console.log(`\n1-byte round trip on a second stream while one stream saturates the session: p50 ${median(lat.map((l) => l.p50)).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (${lat.reduce((a, l) => a + l.n, 0)} samples)`);
+}
+const checks: [string, boolean][] = [];
+if (rows.has('mux1-fwd') && rows.has('tcp-fwd')) checks.push(['(b) 1 stream upload >= 0.6 x (a)', ratio('mux1-fwd') >= 0.6]);
+if (rows.has('mux1-rev') && rows.has('tcp-rev')) checks.push(['(b) 1 stream download >= 0.6 x (a)', ratio('mux1-rev') >= 0.6]);
+if (rows.has('mux8-fwd') && rows.has('tcp8-fwd')) checks.push(['(c) 8 streams upload >= 0.8 x (a)', ratio('mux8-fwd') >= 0.8]);
+if (rows.has('mux8-rev') && rows.has('tcp8-rev')) checks.push(['(c) 8 streams download >= 0.8 x (a)', ratio('mux8-rev') >= 0.8]);
+if (lat.length > 0) checks.push(['p99 under load < 5 ms', median(lat.map((l) => l.p99)) < 5]);
 for (const [name, ok] of checks) console.log(`${ok ? 'met   ' : 'MISSED'} ${name}`);
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ seconds: SECONDS, reps: REPS, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, rows, latency: lat }, null, 2));
-session.destroy();
-ws.terminate();
-peer.disconnect();
+if (JSON_OUT) {
+  writeFileSync(JSON_OUT, JSON.stringify({ seconds: SECONDS, reps: REPS, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, gbps: Object.fromEntries(rows), latency: lat }, null, 2));
+}
+near.disconnect();
+far.disconnect();
+targets.close();

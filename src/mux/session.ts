@@ -19,8 +19,14 @@ export interface SessionStats {
   streamsRefused: number;
 }
 
-/** Growth decisions need some RTT even before the first pong; loopback event loops run around this. */
-const MIN_GROWTH_RTT_MS = 5;
+/**
+ * Windows are sized from the smallest RTT seen, which is the path without
+ * queueing. On loopback that is tens of microseconds while a busy event loop
+ * answers in about a millisecond, hence the floor.
+ */
+const MIN_FLOW_RTT_MS = 1;
+/** The smallest RTT is forgotten over this period, so a changed path is noticed. */
+const RTT_MIN_PERIOD_MS = 60_000;
 
 /**
  * A multiplexed session over one Transport. Either side may open streams; the
@@ -55,6 +61,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
   private currentData: MuxStream | undefined;
+  private readonly rttMin = { current: Infinity, previous: Infinity, since: 0 };
 
   constructor(transport: Transport, options: SessionOptions) {
     super();
@@ -82,6 +89,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     if (this.helloSent || this.closed) return;
     this.helloSent = true;
     this.writeControl(encodeHello({ ...hello, v: hello.v ?? PROTOCOL_VERSION }));
+    this.earlyPing();
   }
 
   /** Opens a stream to the peer. It emits 'accept' once the peer accepted, or errors with the refusal. */
@@ -158,8 +166,9 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return this.options.now();
   }
 
-  growthRtt(): number {
-    return Math.max(this.rtt ?? 0, MIN_GROWTH_RTT_MS);
+  flowRtt(): number {
+    const min = Math.min(this.rttMin.current, this.rttMin.previous);
+    return Math.max(Number.isFinite(min) ? min : MIN_FLOW_RTT_MS, MIN_FLOW_RTT_MS);
   }
 
   reserveWindow(bytes: number): boolean {
@@ -300,6 +309,12 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
       return;
     }
     this.emit('hello', hello);
+    this.earlyPing();
+  }
+
+  /** An RTT sample taken once both HELLOs are out, while the path is still idle, sizes the windows. */
+  private earlyPing(): void {
+    if (this.helloSent && this.peerHello && !this.closed) this.ping().catch(() => {});
   }
 
   private onOpen(id: number, window: number, meta: OpenMeta): void {
@@ -330,7 +345,14 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     const p = this.pings.get(key);
     if (!p) return; // unsolicited pongs are harmless
     this.pings.delete(key);
-    this.rtt = this.options.now() - p.at;
+    const now = this.options.now();
+    this.rtt = now - p.at;
+    if (now - this.rttMin.since > RTT_MIN_PERIOD_MS) {
+      this.rttMin.previous = this.rttMin.current;
+      this.rttMin.current = Infinity;
+      this.rttMin.since = now;
+    }
+    this.rttMin.current = Math.min(this.rttMin.current, this.rtt);
     this.emit('rtt', this.rtt);
     p.resolve(this.rtt);
   }

@@ -6,7 +6,8 @@ export interface StreamHost {
   readonly maxWindow: number;
   now(): number;
   /** RTT used to decide window growth (ms). */
-  growthRtt(): number;
+  /** RTT used to size windows (ms). */
+  flowRtt(): number;
   /** Try to reserve `bytes` more of the session budget for a window; false when it does not fit. */
   reserveWindow(bytes: number): boolean;
   releaseWindow(bytes: number): void;
@@ -53,6 +54,7 @@ export class MuxStream extends Duplex {
   /** @internal */ finReceived = false;
   /** @internal credit we granted the peer and it has not used yet */ recvWindow = 0;
   /** @internal our window target (reserved from the session budget) */ windowSize = 0;
+  private readonly floorWindow: number;
 
   private readonly host: StreamHost;
   private readonly queue: Pending[] = [];
@@ -62,7 +64,10 @@ export class MuxStream extends Duplex {
   private readWanted = false;
   private ended = false;
   private unacked = 0;
-  private lastUpdateAt = 0;
+  /** Consumption rate in bytes/ms, -1 until measured; see maybeGrantCredit. */
+  private rate = -1;
+  private rateBytes = 0;
+  private rateSince = 0;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -74,8 +79,9 @@ export class MuxStream extends Duplex {
     this.locallyOpened = locallyOpened;
     this.state = locallyOpened ? 'opening' : 'pending';
     this.windowSize = window;
+    this.floorWindow = window;
     this.recvWindow = locallyOpened ? window : 0; // the acceptor grants its window in ACCEPT
-    this.lastUpdateAt = host.now();
+    this.rateSince = host.now();
   }
 
   get remoteAddress(): string | undefined {
@@ -259,24 +265,44 @@ export class MuxStream extends Duplex {
   private deliver(chunk: Buffer): void {
     this.readWanted = this.push(chunk);
     this.unacked += chunk.length;
+    this.rateBytes += chunk.length;
     this.maybeGrantCredit();
   }
 
-  /** Return credit once the consumer took half the window; grow the window when it was drained fast. */
+  /**
+   * Return credit once the consumer took half the window, and resize the
+   * window toward what the measured rate needs: rate × 2 × RTT (see
+   * docs/protocol.md, 3.1). Bigger only adds queueing delay for every other
+   * stream of the session; smaller stalls this one. It moves at most ×2 up or
+   * ÷2 down per update, and never below the window the stream started with.
+   */
   private maybeGrantCredit(): void {
     if (this.finReceived || this.state === 'closed') return;
     if (this.unacked < this.windowSize / 2) return;
     const now = this.host.now();
-    let increment = this.unacked;
-    if (now - this.lastUpdateAt < 2 * this.host.growthRtt() && this.windowSize < this.host.maxWindow) {
-      const grown = Math.min(this.windowSize * 2, this.host.maxWindow);
-      if (this.host.reserveWindow(grown - this.windowSize)) {
-        increment += grown - this.windowSize;
-        this.windowSize = grown;
-      }
+    const rtt = this.host.flowRtt();
+    // Measure the rate over several RTTs: bytes arrive in bursts of whole socket reads.
+    if (now - this.rateSince >= 4 * rtt) {
+      this.rate = this.rateBytes / (now - this.rateSince);
+      this.rateBytes = 0;
+      this.rateSince = now;
     }
-    this.lastUpdateAt = now;
+    const wanted = this.rate < 0 ? this.windowSize * 2 : this.rate * 2 * rtt;
+    const target = Math.round(Math.min(this.host.maxWindow, Math.max(this.floorWindow, this.windowSize / 2, Math.min(wanted, this.windowSize * 2))));
+    let increment = this.unacked;
+    if (target > this.windowSize) {
+      if (this.host.reserveWindow(target - this.windowSize)) {
+        increment += target - this.windowSize;
+        this.windowSize = target;
+      }
+    } else if (target < this.windowSize) {
+      // Shrink by granting back less than was consumed.
+      this.host.releaseWindow(this.windowSize - target);
+      increment -= this.windowSize - target;
+      this.windowSize = target;
+    }
     this.unacked = 0;
+    if (increment <= 0) return;
     this.recvWindow += increment;
     this.host.sendWindow(this.id, increment);
   }
