@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { Session, type MuxStream } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
 import type { ServerHello, UpstreamResult } from '../server/hello.js';
-import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
+import { WS_MAX_PAYLOAD, clientMaskOptions, wsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
@@ -120,6 +120,7 @@ export class AditClient extends EventEmitter {
       perMessageDeflate: false,
       handshakeTimeout: timeout,
       maxPayload: WS_MAX_PAYLOAD,
+      ...clientMaskOptions(this.url.href),
       ...(proxy ? { agent: new HttpsProxyAgent(proxy) } : {}),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       ...(this.o.tlsServerName ? { servername: this.o.tlsServerName } : {}),
@@ -159,7 +160,12 @@ export class AditClient extends EventEmitter {
     const ended = new Promise<string>((resolve) => session.once('close', (err?: Error) => resolve(err?.message ?? 'session closed')));
     session.on('stream', (s: MuxStream) => this.serve(s));
     session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
-      this.log.info({ code: wireCodeName(code), reason }, 'server is going away');
+      if (code === WireCode.REPLACED) {
+        // Two clients sharing one id would take the routes from each other forever.
+        this.log.warn({ id: this.o.id, reason }, 'a newer session with this client id replaced this one; if this repeats, two clients share the id');
+      } else {
+        this.log.info({ code: wireCodeName(code), reason }, 'server is going away');
+      }
     });
     session.sendHello({ v: 1, caps: [], id: this.o.id, upstreams: [...this.routes.keys()], ...(this.o.version ? { version: this.o.version } : {}) });
     const hello = await Promise.race([

@@ -7,6 +7,17 @@ import { MAX_HELLO_PAYLOAD, HEADER_BYTES } from '../protocol/index.js';
 /** ws `maxPayload` for both ends: the largest frame (a HELLO) plus its header, with room to spare. */
 export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
 
+/**
+ * WebSocket client options for masking. RFC 6455 masks client frames so that
+ * an intermediary reading cleartext cannot be fooled by attacker-chosen bytes
+ * (cache poisoning). Inside TLS no intermediary reads them, and masking costs
+ * a copy of every byte sent, so over wss adit uses the all-zero mask, which ws
+ * recognises and skips. Over plain ws the mask stays random.
+ */
+export function clientMaskOptions(url: string): { generateMask?: (mask: Buffer) => void } {
+  return url.startsWith('wss:') ? { generateMask: (mask: Buffer) => { mask.fill(0); } } : {};
+}
+
 /** Payloads up to this size are copied next to their header and sent as one WebSocket message. */
 const COALESCE_BELOW = 2048;
 const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
