@@ -242,7 +242,7 @@ export class AditServer extends EventEmitter {
     for (const up of hello.upstreams) results.push(await this.claim(up, handle, token));
     if (old) {
       // Routes the client no longer declares are let go; the stale session ends now.
-      for (const r of old.routes) this.releaseRoute(r, old);
+      for (const r of [...old.routes]) this.releaseRoute(r, old);
       old.agent?.destroy();
       old.session.goaway(WireCode.REPLACED, 'replaced by a newer session of the same client id');
       old.session.destroy(new AditError('ADIT_ERR_REPLACED', 'replaced by a newer session of the same client id', WireCode.REPLACED));
@@ -257,7 +257,7 @@ export class AditServer extends EventEmitter {
     // A first RTT right away for /status and metrics; keepalive pings refresh it when idle.
     session.ping().catch(() => undefined);
     const refused = results.filter((r) => !r.accepted);
-    this.log.info({ client: hello.id, remote, token: token.label, accepted: results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.map((r) => `${r.upstream}: ${r.reason}`) }, 'client connected');
+    this.log.info({ client: hello.id, remote, tokenName: token.label, accepted: results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.map((r) => `${r.upstream}: ${r.reason}`) }, 'client connected');
     this.emit('client', hello.id);
     return handle;
   }
