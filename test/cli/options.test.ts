@@ -74,6 +74,21 @@ describe('config precedence and validation', () => {
     assert.throws(() => serverConfig([]), /no token/);
   });
 
+  it('client upstreams from a YAML list, the environment (comma list) or flags, flags first', () => {
+    const f = join(dir, 'client.yaml');
+    writeFileSync(f, 'url: wss://tunnel.example.com\ntoken: file-token\nupstream:\n  - tcp:6143=gw:4143\n  - demo.example.com=http://web:80\ndialTimeout: 3s\nstrictForwarding: false\n');
+    const fromFile = clientConfig(['--config', f]);
+    assert.equal(fromFile.upstreams.length, 2);
+    assert.equal(fromFile.dialTimeout, 3000);
+    assert.equal(fromFile.strictForwarding, false);
+    assert.equal(fromFile.token, 'file-token');
+    const fromEnv = clientConfig(['--config', f], { ADIT_UPSTREAM: 'tcp:1=a:1,tcp:2=a:2,tcp:3=a:3', ADIT_STRICT_FORWARDING: 'true' });
+    assert.equal(fromEnv.upstreams.length, 3);
+    assert.equal(fromEnv.strictForwarding, true);
+    assert.equal(clientConfig(['--config', f, '--upstream', 'tcp:9=a:9'], { ADIT_UPSTREAM: 'tcp:1=a:1' }).upstreams.length, 1);
+    assert.equal(clientConfig(['--config', f], { POD_NAME: 'adit-client-7d9f' }).id, 'adit-client-7d9f');
+  });
+
   it('never echoes a token in an error', () => {
     assert.throws(() => clientConfig(['--url', 'ws://127.0.0.1:1', '--token', 's3cr3t-value', '--upstream', 'tcp:1']), (e: Error) => !e.message.includes('s3cr3t-value'));
   });
