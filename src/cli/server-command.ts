@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AditServer, PortSet, TokenSet, parseAccessFile, readTokenFile, type ServerOptions } from '../server/index.js';
 import { COMMON_SPECS } from './common-options.js';
@@ -91,6 +92,14 @@ export function buildServerOptions(v: Resolved, logger: ServerOptions['logger'])
     throw new ConfigError(`invalid value "${String(v.allowPorts)}" for allowPorts: ${(err as Error).message}`);
   }
   if (Boolean(v.tlsCert) !== Boolean(v.tlsKey)) throw new ConfigError('tlsCert and tlsKey must be given together');
+  for (const key of ['tlsCert', 'tlsKey'] as const) {
+    if (!v[key]) continue;
+    try {
+      readFileSync(v[key] as string);
+    } catch (err) {
+      throw new ConfigError(`cannot read ${key} ${String(v[key])}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
   const path = v.controlPath as string;
   if (!path.startsWith('/')) throw new ConfigError(`invalid value "${path}" for controlPath: must start with /`);
   return {

@@ -72,6 +72,8 @@ describe('config precedence and validation', () => {
     assert.throws(() => serverConfig(['--config', bad, '--token', 't']), (e: Error) => /"fast"/.test(e.message) && /keepaliveInterval/.test(e.message) && /bad\.yaml/.test(e.message));
     assert.throws(() => serverConfig(['--allow-ports', '1-2-3', '--token', 't']), /allowPorts/);
     assert.throws(() => serverConfig([]), /no token/);
+    assert.throws(() => serverConfig(['--token', 't', '--tls-cert', join(dir, 'missing.crt'), '--tls-key', join(dir, 'missing.key')]), /cannot read tlsCert .*missing\.crt: ENOENT/);
+    assert.throws(() => serverConfig(['--token', 't', '--tls-cert', file]), /given together/);
   });
 
   it('client upstreams from a YAML list, the environment (comma list) or flags, flags first', () => {
