@@ -10,6 +10,7 @@ import { checkCommon } from './server-command.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { loadConfigFile, registerOptions, resolveValues, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
+import { VERSION } from './version.js';
 
 export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'url', type: 'string', arg: 'url', description: 'server control URL, ws(s)://host[:port][/path] (path defaults to /tunnel)' },
@@ -95,7 +96,7 @@ export function registerClientCommand(program: Command): void {
     const logger = createLogger(values.logLevel as string, values.logFormat as LogFormat | undefined, 'adit-client');
     let client: AditClient;
     try {
-      client = new AditClient({ ...config, logger, version: process.env.npm_package_version });
+      client = new AditClient({ ...config, logger, version: VERSION });
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
