@@ -9,6 +9,8 @@ export interface ClientHandle {
   readonly tokenLabel: string;
   readonly remote: string;
   readonly connectedAt: Date;
+  /** Software version the client reported in HELLO, if any. */
+  readonly version: string | undefined;
   /** Routes it holds right now. */
   readonly routes: Set<string>;
   /** Pools HTTP keep-alive connections (tunnel streams) to this client. */

@@ -141,6 +141,7 @@ export class AditServer extends EventEmitter {
       token: c.tokenLabel,
       remote: c.remote,
       connectedAt: c.connectedAt.toISOString(),
+      version: c.version ?? null,
       rttMs: c.session.rtt === undefined ? null : Math.round(c.session.rtt * 10) / 10,
       streams: c.session.streamCount,
       routes: [...c.routes].sort(),
@@ -228,6 +229,7 @@ export class AditServer extends EventEmitter {
       tokenLabel: token.label,
       remote,
       connectedAt: new Date(),
+      version: typeof hello.version === 'string' ? hello.version.slice(0, 64) : undefined,
       routes: new Set(),
       replaced: false,
     };
@@ -257,7 +259,7 @@ export class AditServer extends EventEmitter {
     // A first RTT right away for /status and metrics; keepalive pings refresh it when idle.
     session.ping().catch(() => undefined);
     const refused = results.filter((r) => !r.accepted);
-    this.log.info({ client: hello.id, remote, tokenName: token.label, accepted: results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.map((r) => `${r.upstream}: ${r.reason}`) }, 'client connected');
+    this.log.info({ client: hello.id, remote, tokenName: token.label, version: typeof hello.version === 'string' ? hello.version.slice(0, 64) : undefined, accepted: results.filter((r) => r.accepted).map((r) => r.upstream), refused: refused.map((r) => `${r.upstream}: ${r.reason}`) }, 'client connected');
     this.emit('client', hello.id);
     return handle;
   }
