@@ -32,6 +32,8 @@ describe('charts/adit-client', { timeout: 120_000 }, () => {
   it('refuses to render without a url, or with a bad one', async () => {
     assert.match(await helmTemplateError('adit-client', []), /url is required/);
     assert.match(await helmTemplateError('adit-client', [], ['url=https://x.example/tunnel']), /url/);
+    assert.match(await helmTemplateError('adit-client', [], ['url=ws://x.example/tunnel']), /plain ws:\/\/.*insecure: true/);
+    assert.match(await helmTemplateError('adit-client', [v('client-minimal')], ['drainTimeoutSeconds=30', 'terminationGracePeriodSeconds=30']), /must be greater than drainTimeoutSeconds/);
     assert.match(await helmTemplateError('adit-client', [v('client-minimal')], ['upstreams[0].match=tcp:1']), /target/);
     assert.match(await helmTemplateError('adit-client', [v('client-minimal')], ['upstreams[0].match=tcp:x', 'upstreams[0].target=a:1']), /match/);
   });
@@ -51,6 +53,7 @@ describe('charts/adit-client', { timeout: 120_000 }, () => {
       '--admin-addr=0.0.0.0',
       '--admin-port=9091',
       '--dial-timeout=10s',
+      '--drain-timeout=10s',
       '--keepalive-interval=10s',
       '--keepalive-timeout=30s',
       '--log-level=info',
@@ -65,7 +68,7 @@ describe('charts/adit-client', { timeout: 120_000 }, () => {
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
     assert.ok(c.resources.requests.cpu && c.resources.requests.memory);
-    assert.equal(pod.terminationGracePeriodSeconds, 30);
+    assert.equal(pod.terminationGracePeriodSeconds, 25, 'drain 10 s + 15');
     assert.equal(dep.spec.strategy.type, 'Recreate');
     assert.deepEqual(dep.spec.selector.matchLabels, SELECTOR);
     // Safe to set on an unmeshed pod; required on a meshed one that dials the gateway.

@@ -149,6 +149,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
 
     const clientArgs = await chartArgs('adit-client', [
       `url=ws://127.0.0.1:${controlPort}/tunnel`,
+      'insecure=true', // plain ws:// on loopback; the chart refuses ws:// without it
       `adminPort=${clientAdmin}`,
       `upstreams[0].match=tcp:${tunnelPort}`,
       `upstreams[0].target=127.0.0.1:${echo.port}`,

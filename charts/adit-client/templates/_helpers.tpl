@@ -69,3 +69,16 @@ app.kubernetes.io/part-of: adit
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* Pod termination must outlast the client's drain of open streams. */}}
+{{- define "adit-client.terminationGracePeriodSeconds" -}}
+{{- $drain := int .Values.drainTimeoutSeconds }}
+{{- if .Values.terminationGracePeriodSeconds }}
+{{- if le (int .Values.terminationGracePeriodSeconds) $drain }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than drainTimeoutSeconds (%d)" (int .Values.terminationGracePeriodSeconds) $drain) }}
+{{- end }}
+{{- int .Values.terminationGracePeriodSeconds }}
+{{- else }}
+{{- add $drain 15 }}
+{{- end }}
+{{- end }}
