@@ -116,7 +116,7 @@ test('1,000 rapid failed logins are throttled; others are not slowed', { timeout
   assert.equal(good.status, 101, 'a right token is not throttled');
   assert.ok(goodMs < 1000 && healthMs < 1000);
   assert.equal(other.status, 401);
-  assert.ok(other.ms < 200, 'another address is not punished for the attacker');
+  assert.ok(other.ms < 500, 'another address is not punished for the attacker');
   await healthy();
 });
 
