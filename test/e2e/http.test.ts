@@ -13,25 +13,34 @@ describe('e2e HTTP', { timeout: 60_000 }, () => {
   let server: RunningServer;
   const targets: net.Server[] = [];
   let base = '';
-  let port = { exact: 0, wild: 0, def: 0, ws: 0, dead: 0 };
+  let port = { exact: 0, wild: 0, def: 0, ws: 0, dead: 0, stream: 0 };
+  let openGate!: () => void;
+  const streamGate = new Promise<void>((r) => (openGate = r));
 
   before(async () => {
     const exact = namedHttpServer('exact');
     const wild = namedHttpServer('wild');
     const def = namedHttpServer('default');
+    // Streams its answer: the second part is written only once the visitor has seen the first.
+    const stream = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      streamGate.then(() => res.end('data: two\n\n'));
+    });
     const wsHttp = http.createServer((_req, res) => res.end('not a websocket request'));
     const wss = new WebSocketServer({ server: wsHttp });
     wss.on('connection', (ws, req) => {
       ws.send(`hello ${req.headers.host}`);
       ws.on('message', (m) => ws.send(`echo:${m.toString()}`));
     });
-    targets.push(exact, wild, def, wsHttp);
+    targets.push(exact, wild, def, wsHttp, stream);
     port = {
       exact: await listenLocal(exact),
       wild: await listenLocal(wild),
       def: await listenLocal(def),
       ws: await listenLocal(wsHttp),
       dead: await freePort(), // nothing listens here: dials are refused
+      stream: await listenLocal(stream),
     };
     server = await startServer({ token: TOKEN });
     base = `http://${server.http}`;
@@ -42,6 +51,7 @@ describe('e2e HTTP', { timeout: 60_000 }, () => {
         `*.example.com=http://127.0.0.1:${port.wild}`,
         `ws.test=http://127.0.0.1:${port.ws}`,
         `dead.test=http://127.0.0.1:${port.dead}`,
+        `events.test=http://127.0.0.1:${port.stream}`,
         `http://127.0.0.1:${port.def}`,
       ],
     });
@@ -88,6 +98,22 @@ describe('e2e HTTP', { timeout: 60_000 }, () => {
       seen.add(JSON.parse(r.body).port as number);
     }
     assert.equal(seen.size, 1, `the target saw connections from ports ${[...seen].join(', ')}`);
+  });
+
+  it('streams response bodies as they come (no buffering of the whole answer)', async () => {
+    const parts: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      http.get(`${base}/events`, { headers: { host: 'events.test' }, agent: false }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          parts.push(c);
+          if (parts.length === 1) openGate(); // only now may the upstream finish
+        });
+        res.on('end', resolve);
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    assert.deepEqual(parts, ['data: one\n\n', 'data: two\n\n']);
   });
 
   it('passes WebSocket upgrades through', async () => {
