@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { freePort, startClient, startServer, stopAll, type AditProcess, type RunningServer } from '../helpers/adit.js';
 import { httpGet } from '../helpers/net.js';
 import { rawExchange, upgradeRequest } from './raw-http.js';
-import { report } from './harness.js';
+import { openFds, report } from './harness.js';
 
 const GOOD = `good-${randomBytes(12).toString('hex')}`;
 const WRONG = `wrong-${randomBytes(12).toString('hex')}`;
@@ -101,6 +101,8 @@ test('1,000 rapid failed logins are throttled; others are not slowed', { timeout
   const good = await rawExchange(controlPort, [upgradeRequest('/tunnel', GOOD)], { timeoutMs: 5000, localAddress: '127.0.0.2', untilStatus: true });
   const goodMs = good.ms;
   const other = await rawExchange(controlPort, [upgradeRequest('/tunnel', WRONG)], { localAddress: '127.0.0.5' });
+  // How many sockets the throttled attempts keep open in the server meanwhile.
+  const fdsDuringStorm = openFds(server.proc.pid!);
   const results = await Promise.all(attempts);
   const stormMs = performance.now() - t0;
   const codes = new Map<string, number>();
@@ -109,7 +111,7 @@ test('1,000 rapid failed logins are throttled; others are not slowed', { timeout
   const slowest = Math.max(...results.map((r) => r.ms));
   report(t, 'hostile: 1000 failed logins', {
     attempts: N, codes: Object.fromEntries(codes), answeredUnder200ms: fast, slowestMs: Math.round(slowest), stormMs: Math.round(stormMs),
-    healthDuringStormMs: Math.round(healthMs), goodTokenDuringStormMs: Math.round(goodMs), goodTokenStatus: good.status, otherAddressFirstFailureMs: Math.round(other.ms),
+    healthDuringStormMs: Math.round(healthMs), serverFdsDuringStorm: fdsDuringStorm, goodTokenDuringStormMs: Math.round(goodMs), goodTokenStatus: good.status, otherAddressFirstFailureMs: Math.round(other.ms),
   });
   assert.equal(codes.get('401'), N, `every failed login gets 401: ${JSON.stringify(Object.fromEntries(codes))}`);
   assert.ok(fast < N / 10, `throttling must slow the storm: ${fast} of ${N} answered under 200 ms`);
