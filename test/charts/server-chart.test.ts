@@ -235,15 +235,18 @@ describe('charts/adit-server', { timeout: 120_000 }, () => {
     assert.equal(pod.spec.priorityClassName, 'system-cluster-critical');
     const c = container(objects);
     assert.equal(c.image, 'registry.example.com/adit@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
-    assert.equal(c.args.at(-1), '--access-file=/etc/adit/access/access.yaml');
+    assert.equal(c.args.at(-1), '--log-level=debug', 'extraArgs come last, so they override');
     assert.deepEqual(c.env.map((e: K8sObject) => e.name), ['POD_NAME', 'NODE_OPTIONS']);
-    assert.ok(c.volumeMounts.some((m: K8sObject) => m.name === 'access' && m.mountPath === '/etc/adit/access'));
-    assert.ok(pod.spec.volumes.some((x: K8sObject) => x.name === 'access' && x.secret.secretName === 'adit-access'));
+    assert.ok(c.volumeMounts.some((m: K8sObject) => m.name === 'scratch' && m.mountPath === '/scratch'));
+    assert.ok(pod.spec.volumes.some((x: K8sObject) => x.name === 'scratch' && x.emptyDir.sizeLimit === '16Mi'));
   });
 
-  it('serves TLS itself and waits out a long drain', async () => {
+  it('serves TLS itself, reads an access file, and waits out a long drain', async () => {
     const { objects } = await render('tls-drain', [v('server-tls-drain')]);
     const c = container(objects);
+    assert.equal(flag(c.args, 'access-file'), '/etc/adit/access/access.yaml');
+    assert.ok(c.volumeMounts.some((m: K8sObject) => m.name === 'access' && m.mountPath === '/etc/adit/access'));
+    assert.ok(find(objects, 'Deployment').spec.template.spec.volumes.some((x: K8sObject) => x.name === 'access' && x.secret.secretName === 'adit-access'));
     assert.equal(flag(c.args, 'tls-cert'), '/etc/adit/tls/tls.crt');
     assert.equal(flag(c.args, 'tls-key'), '/etc/adit/tls/tls.key');
     assert.equal(flag(c.args, 'drain-timeout'), '120s');
