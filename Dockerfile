@@ -29,6 +29,9 @@ RUN /w/node_modules/.bin/tsc -p tsconfig.json && test -f dist/src/cli/main.js \
 
 # --- runtime ------------------------------------------------------------------
 FROM ${BASE_IMAGE}
+# Re-declared: a pre-FROM ARG is not visible inside a stage.
+ARG BASE_IMAGE
+# Keep in step with package.json (the image test checks it).
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown

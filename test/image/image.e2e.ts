@@ -105,6 +105,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
     assert.equal(config.Labels['org.opencontainers.image.version'], pkg.version);
     assert.equal(config.Labels['org.opencontainers.image.revision'], `e2e-${tag}`);
     assert.equal(config.Labels['org.opencontainers.image.licenses'], 'Apache-2.0');
+    assert.equal(config.Labels['org.opencontainers.image.base.name'], `localhost/${defaultBase().name}`);
 
     const version = await podman.cmd(['run', '--rm', '--runtime', 'runc', '--network', 'none', IMAGE, '--version']);
     assert.equal(version.trim(), pkg.version);
