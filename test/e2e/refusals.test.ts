@@ -130,6 +130,20 @@ describe('refusals', { timeout: 60_000 }, () => {
     await client.stop();
   });
 
+  it('a dial that does not finish in --dial-timeout answers 504 (an https upstream that never speaks TLS)', async () => {
+    const mute = net.createServer((sock) => sock.on('error', () => undefined).resume()); // accepts, reads, never answers
+    targets.push(mute);
+    const mutePort = await listenLocal(mute);
+    const client = await startClient({ url: server.url, token: TOKEN, id: 'mute', upstreams: [`mute.test=https://127.0.0.1:${mutePort}`], args: ['--dial-timeout', '500ms'] });
+    const t0 = performance.now();
+    const r = await httpGet(`http://${server.http}/`, { host: 'mute.test' });
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 504);
+    assert.match(r.body, /did not answer the dial in time/);
+    assert.ok(ms >= 450 && ms < 3000, `answered after ${ms.toFixed(0)} ms`);
+    await client.stop();
+  });
+
   it('strict forwarding refuses a dial to an undeclared target, only for that request; off, it dials', async () => {
     const other = namedHttpServer('other');
     targets.push(other);

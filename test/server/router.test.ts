@@ -113,7 +113,7 @@ describe('limits and pooled-stream reuse', { timeout: 30_000 }, () => {
   });
 
   it('caps the streams open to one client', async () => {
-    const sink = net.createServer((s) => s.on('error', () => undefined));
+    const sink = net.createServer((s) => s.on('error', () => undefined).resume());
     const web = namedHttpServer('web');
     targets.push(sink, web);
     const tcpPort = await freePort();
