@@ -6,7 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startClient, startServer, stopAll } from '../helpers/adit.js';
-import { closeServer, download, listen, probePort, report, sourceServer, waitFor } from './harness.js';
+import { hashServer } from '../helpers/net.js';
+import { closeServer, download, listen, probePort, report, sourceServer, upload, waitFor } from './harness.js';
 
 const TOKEN = 'kill-client-token-5f1e9a';
 const KEEPALIVE = ['--keepalive-interval', '1s', '--keepalive-timeout', '3s'];
@@ -18,14 +19,19 @@ test('kill -9 of the client mid-transfer: reset, ports freed, new client takes t
   const source = sourceServer();
   const sourcePort = await listen(source);
   t.after(() => closeServer(source));
+  const sink = hashServer();
+  const sinkPort = await listen(sink);
+  t.after(() => closeServer(sink));
   const server = await startServer({ token: TOKEN, args: KEEPALIVE });
   const port = await freePort();
+  const upPort = await freePort();
   const upstream = `tcp:${port}=127.0.0.1:${sourcePort}`;
-  const client = await startClient({ url: server.url, token: TOKEN, upstreams: [upstream], id: 'home-a', args: KEEPALIVE });
+  const client = await startClient({ url: server.url, token: TOKEN, upstreams: [upstream, `tcp:${upPort}=127.0.0.1:${sinkPort}`], id: 'home-a', args: KEEPALIVE });
 
-  // 64 MiB at one 64 KiB chunk per 5 ms: still running when the client dies.
+  // 64 MiB each way at one 64 KiB chunk per 5 ms: still running when the client dies.
   const d = download(port, 64 * 1024 * 1024, 1, 5);
-  await d.started;
+  const u = upload(upPort, 64 * 1024 * 1024, 11, 5);
+  await Promise.all([d.started, u.started]);
   await new Promise((r) => setTimeout(r, 300));
   const killedAt = performance.now();
   client.proc.kill('SIGKILL');
@@ -34,6 +40,8 @@ test('kill -9 of the client mid-transfer: reset, ports freed, new client takes t
   const visitorMs = performance.now() - killedAt;
   assert.equal(outcome.kind, 'reset', `the visitor must see a reset, not ${outcome.kind} after ${outcome.bytes} bytes`);
   assert.ok(outcome.bytes > 0 && outcome.bytes < 64 * 1024 * 1024);
+  const up = await u.done;
+  assert.equal(up.kind, 'reset', `an uploading visitor must see a reset too, not ${up.kind}`);
 
   const freedMs = await waitFor('port freed', async () => (await probePort(port)) === 'ECONNREFUSED', DEAD_PEER_BOUND_MS + 1000);
   const sinceKill = performance.now() - killedAt;
@@ -49,7 +57,7 @@ test('kill -9 of the client mid-transfer: reset, ports freed, new client takes t
   assert.equal(again.kind, 'complete');
 
   report(t, 'kill -9 client', {
-    visitorResetMs: Math.round(visitorMs), visitorError: outcome.error, bytesBeforeReset: outcome.bytes,
+    visitorResetMs: Math.round(visitorMs), visitorError: outcome.error, uploaderError: up.error, bytesBeforeReset: outcome.bytes,
     portFreedMs: Math.round(sinceKill), pollMs: Math.round(freedMs), newClientConnectedMs: Math.round(reclaimMs), deadPeerBoundMs: DEAD_PEER_BOUND_MS,
   });
 });
