@@ -57,6 +57,9 @@ test('kill -9 of the server: client reconnects; ports and hosts back within 2 s 
     outageMs: OUTAGE_MS, visitorMidTransfer: cut.kind, reconnectAttemptsDuringOutage: reconnectAttempts, backoffDelaysMs: delays,
     tcpBackAfterReturnMs: Math.round(tcpBackMs), hostBackAfterReturnMs: Math.round(totalMs), hostPollMs: Math.round(hostBackMs),
   });
+  // With backoff: the delays grow from the first attempts, and stay under the cap.
+  const ds = delays.map(Number);
+  assert.ok(ds.length >= 3 && ds[0]! < ds[2]! && Math.max(...ds) <= 1500, `backoff delays ${JSON.stringify(ds)}`);
   assert.ok(tcpBackMs <= BACK_WITHIN_MS, `TCP port back ${tcpBackMs.toFixed(0)} ms after the server returned (bound ${BACK_WITHIN_MS})`);
   assert.ok(totalMs <= BACK_WITHIN_MS, `HTTP host back ${totalMs.toFixed(0)} ms after the server returned (bound ${BACK_WITHIN_MS})`);
   await restarted.stop();
