@@ -198,7 +198,8 @@ export class AditClient extends EventEmitter {
     this.session = undefined;
     this.metrics.connected.set(0);
     if (this.state === 'connected') this.state = 'connecting';
-    this.log.warn({ reason }, 'session ended');
+    if (this.abort.signal.aborted) this.log.info({ reason }, 'session ended');
+    else this.log.warn({ reason }, 'session ended');
     this.emit('disconnected', reason);
     return reason;
   }
