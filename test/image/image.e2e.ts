@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { find, helmTemplate } from '../charts/render.js';
 import { repoRoot } from '../charts/tools.js';
 import { hasCommand, Podman } from './podman.js';
-import { echoServer, freePorts, httpGet, tcpRoundTrip, waitFor200, webServer } from './upstreams.js';
+import { echoServer, freePorts, HeldConnection, httpGet, tcpRoundTrip, waitFor200, webServer } from './upstreams.js';
 
 const run = promisify(execFile);
 const tag = `${process.pid}-${Date.now().toString(36)}`;
@@ -60,6 +60,25 @@ async function chartArgs(chart: 'adit-server' | 'adit-client', set: string[]): P
 /** Mirrors the charts' securityContext: non-root, read-only root, no capabilities, no privilege escalation. */
 function hardened(tokenDir: string): string[] {
   return ['--network', 'host', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--user', '10001:10001', '-v', `${tokenDir}:/etc/adit/token:ro`];
+}
+
+async function waitForLog(podman: Podman, name: string, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (pattern.test(await podman.logs(name))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not log ${pattern} within ${timeoutMs} ms`);
+}
+
+/** Exit 0 well before the kill timeout (137 would mean SIGKILL), with SIGTERM in the log. */
+async function checkStopped(podman: Podman, name: string, elapsed: number, what: string): Promise<void> {
+  const exitCode = await podman.inspect(name, '{{.State.ExitCode}}');
+  const logs = await podman.logs(name);
+  assert.equal(exitCode, '0', `${name} exit code ${exitCode} (137 = killed after the timeout)\n${logs.slice(-2000)}`);
+  assert.ok(elapsed < PROMPT_MS, `${name} took ${elapsed} ms to stop`);
+  assert.match(logs, /SIGTERM/, `${name} logged that it handled SIGTERM`);
+  console.log(`# podman stop ${what}: ${elapsed} ms, exit ${exitCode}`);
 }
 
 describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
@@ -125,7 +144,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
     assert.ok(!lines.includes('@types'), 'no @types in the image');
   });
 
-  it('tunnels TCP and HTTP between a server and a client container, and both stop on SIGTERM at once', async () => {
+  it('tunnels TCP and HTTP between a server and a client container; an open stream outlives the server drain; both stop on SIGTERM at once', async () => {
     const tokenDir = join(work, 'token');
     mkdirSync(tokenDir);
     writeFileSync(join(tokenDir, 'token'), `${token}\n`);
@@ -179,17 +198,26 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
     const unknown = await httpGet(httpPort, '/', { Host: 'nobody.example.com' });
     assert.ok(unknown.status >= 400, `unrouted Host answered ${unknown.status}`);
 
-    // Stop the server first, while the client is connected (drain path), then the client.
-    for (const name of [SERVER, CLIENT]) {
+    // SIGTERM to the server while a stream is open: it drains (GOAWAY) and the
+    // open stream keeps carrying data both ways until it ends, then the server exits 0.
+    const held = await HeldConnection.open(tunnelPort);
+    try {
+      await held.roundTrip(Buffer.from('before SIGTERM'));
       const t0 = Date.now();
-      await podman.cmd(['stop', '-t', String(KILL_AFTER_S), name], (KILL_AFTER_S + 30) * 1000);
-      const elapsed = Date.now() - t0;
-      const exitCode = await podman.inspect(name, '{{.State.ExitCode}}');
-      const logs = await podman.logs(name);
-      assert.equal(exitCode, '0', `${name} exit code ${exitCode} (137 = killed after the timeout)\n${logs.slice(-2000)}`);
-      assert.ok(elapsed < PROMPT_MS, `${name} took ${elapsed} ms to stop`);
-      assert.match(logs, /SIGTERM/, `${name} logged that it handled SIGTERM`);
-      console.log(`# podman stop ${name.startsWith('adit-e2e-server') ? 'server' : 'client'}: ${elapsed} ms, exit ${exitCode}`);
+      const stopping = podman.cmd(['stop', '-t', String(KILL_AFTER_S), SERVER], (KILL_AFTER_S + 30) * 1000);
+      await waitForLog(podman, SERVER, /SIGTERM/, 10_000);
+      await held.roundTrip(randomBytes(256 << 10));
+      held.end();
+      await held.closed;
+      await stopping;
+      await checkStopped(podman, SERVER, Date.now() - t0, 'server (one stream open, finished during the drain)');
+    } finally {
+      held.destroy();
     }
+
+    // The client, now without a server, stops as promptly.
+    const t1 = Date.now();
+    await podman.cmd(['stop', '-t', String(KILL_AFTER_S), CLIENT], (KILL_AFTER_S + 30) * 1000);
+    await checkStopped(podman, CLIENT, Date.now() - t1, 'client');
   });
 });

@@ -81,3 +81,52 @@ export function tcpRoundTrip(port: number, data: Buffer, timeoutMs = 15_000): Pr
     });
   });
 }
+
+/** A TCP connection kept open to an echo path, for checking that a stream survives (or not) while its carrier drains. */
+export class HeldConnection {
+  private readonly sock: Socket;
+  private buffered = Buffer.alloc(0);
+  private waiter?: () => void;
+  readonly closed: Promise<void>;
+
+  private constructor(sock: Socket) {
+    this.sock = sock;
+    sock.on('data', (c: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, c]);
+      this.waiter?.();
+    });
+    this.closed = new Promise((resolve) => sock.on('close', () => resolve()));
+    sock.on('error', () => this.waiter?.());
+  }
+
+  static open(port: number): Promise<HeldConnection> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(port, '127.0.0.1', () => resolve(new HeldConnection(sock)));
+      sock.once('error', reject);
+    });
+  }
+
+  /** Writes data and waits until exactly the same bytes came back. */
+  async roundTrip(data: Buffer, timeoutMs = 10_000): Promise<void> {
+    this.buffered = Buffer.alloc(0);
+    this.sock.write(data);
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered.length < data.length) {
+      if (this.sock.destroyed) throw new Error(`connection closed after ${this.buffered.length} of ${data.length} echoed bytes`);
+      if (Date.now() > deadline) throw new Error(`only ${this.buffered.length} of ${data.length} bytes echoed within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    if (!this.buffered.subarray(0, data.length).equals(data)) throw new Error('echoed bytes differ');
+  }
+
+  end(): void {
+    this.sock.end();
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
+}
