@@ -109,6 +109,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
     await podman.quiet(['rmi', '-f', IMAGE]);
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     rmSync(work, { recursive: true, force: true });
+    podman.dispose();
   });
 
   it('is non-root, runs adit, links inlets, ships production dependencies only, carries OCI labels', async () => {

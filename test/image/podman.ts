@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,12 +12,19 @@ const run = promisify(execFile);
  */
 export class Podman {
   readonly env: NodeJS.ProcessEnv;
+  private readonly dir: string;
 
   constructor() {
     const dir = mkdtempSync(join(tmpdir(), 'adit-podman-'));
+    this.dir = dir;
     const conf = join(dir, 'containers.conf');
     writeFileSync(conf, '[containers]\ndefault_ulimits = []\n');
     this.env = { ...process.env, CONTAINERS_CONF: conf };
+  }
+
+  /** Removes the containers.conf directory. */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Runs podman; rejects with its stderr on a non-zero exit. */
