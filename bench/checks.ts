@@ -23,11 +23,11 @@ function fmt(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-/** a ≥ factor × b (higher is better). */
-function atLeast(m: Medians, target: string, a: string, b: string, k: string, factor: number): CheckResult {
+/** a's metric k ≥ factor × b's metric kb (higher is better). */
+function atLeast(m: Medians, target: string, a: string, b: string, k: string, factor: number, kb = k): CheckResult {
   const x = med(m, a, k);
-  const y = med(m, b, k);
-  if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} or ${b} has no ${k}` };
+  const y = med(m, b, kb);
+  if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} has no ${k} or ${b} has no ${kb}` };
   const ratio = x / y;
   return { target, status: ratio >= factor ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≥ ${factor}×)` };
 }
@@ -65,7 +65,8 @@ export function evaluateTargets(m: Medians, windowBoundMiB: number | undefined):
   for (const a of [WS, WSS]) {
     for (const s of [SSH_DEF, SSH_AES]) {
       out.push(atLeast(m, `http (tcp route): ${a} ≥ 1.2 × ${s}`, a, s, 's5.tcp.rps', 1.2));
-      out.push(atLeast(m, `http (Host route): ${a} ≥ 1.2 × ${s} (tcp)`, a, s, 's5.host.rps', 1.2));
+      // ssh has no Host routing: adit's Host route is held against ssh forwarding nginx's port.
+      out.push(atLeast(m, `http (Host route): ${a} ≥ 1.2 × ${s}`, a, s, 's5.host.rps', 1.2, 's5.tcp.rps'));
     }
   }
   for (const a of [WS, WSS]) {

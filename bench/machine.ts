@@ -12,6 +12,8 @@ export interface Machine {
   tools: Record<string, string>;
   aditCommit: string;
   date: string;
+  /** 1/5/15-minute load averages when the run started: other work on the machine skews every figure. */
+  loadAtStart: number[];
 }
 
 async function firstLine(cmd: string, args: string[], pick = 0): Promise<string> {
@@ -44,5 +46,6 @@ export async function describeMachine(): Promise<Machine> {
     },
     aditCommit: git.stdout.trim() || 'unknown',
     date: new Date().toISOString(),
+    loadAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }

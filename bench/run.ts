@@ -4,7 +4,7 @@
  * participant order rotated every repetition), prints one table and the issue's target checks.
  */
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.js';
@@ -152,6 +152,11 @@ async function main(): Promise<void> {
     const out = process.stdout;
     out.write(`\nadit benchmark, profile ${profile.name}: median ±half-range over ${profile.reps} repetitions, ${elapsed.toFixed(0)} s\n`);
     out.write(`${machine.cpuModel}, ${machine.cores} cores, ${machine.kernel}, node ${machine.node}, adit ${machine.aditCommit}\n`);
+    const loadEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    out.write(`load average at start ${machine.loadAtStart.join(' ')}, at end ${loadEnd.join(' ')}\n`);
+    if (Math.max(machine.loadAtStart[0], loadEnd[0]) > machine.cores * 0.75) {
+      out.write('WARNING: other work was running on this machine; the figures below are skewed by it\n');
+    }
     out.write(`scenario 7 holds ${profile.idleConnections} idle connections; scenario 6 runs ${profile.connConcurrency} at a time\n\n`);
     out.write(`${renderTable(medians, names)}\n\n`);
     if (bound) out.write(`slow-reader bound: ${(bound.bytes / 1048576).toFixed(3)} MiB ${bound.why}\n\n`);
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
             machine,
             profile,
             elapsedSeconds: elapsed,
+            loadAtEnd: os.loadavg(),
             participants: active.map((p) => ({ name: p.name, kind: p.kind, describe: p.describe })),
             raw,
             summary: medians,

@@ -48,6 +48,8 @@ export interface SlowResult {
 }
 
 export async function runSlowReader(port: number, durationMs: number, settleMs: number, emit: (event: string) => void): Promise<SlowResult> {
+  // Warm up first (JIT, window growth), or the solo run starts cold and the comparison flatters the tunnel.
+  await drain(port, Math.min(1000, durationMs / 2));
   emit('solo-begin');
   const soloBps = await drain(port, durationMs);
   emit('solo-end');

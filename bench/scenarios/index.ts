@@ -26,6 +26,7 @@ export const METRICS: Record<string, MetricInfo> = {
   's5.host.p99': { label: '5 http via Host p99', unit: 'ms', digits: 2 },
   's6.rate': { label: '6 connections', unit: '/s', digits: 0 },
   's6.errors': { label: '6 failed connections', unit: 'count', digits: 0 },
+  's7.conns': { label: '7 idle connections held', unit: 'count', digits: 0 },
   's7.idle.server': { label: '7 idle RSS server', unit: 'MiB', digits: 1 },
   's7.idle.client': { label: '7 idle RSS client', unit: 'MiB', digits: 1 },
   's7.held.server': { label: '7 RSS server, conns held', unit: 'MiB', digits: 1 },
