@@ -202,6 +202,9 @@ export class AditServer extends EventEmitter {
       clearTimeout(timer);
       void this.onHello(session, h, remote, token, () => closed).then((c) => {
         handle = c;
+        // 'close' can run before this (it is emitted on nextTick, ahead of promise callbacks)
+        // when the HELLO and a fatal frame came in one chunk: forget the client now.
+        if (c && closed) this.drop(c, new Error('session closed during HELLO'));
       }, (err: Error) => {
         this.log.error({ remote, err: err.message }, 'HELLO handling failed');
         session.destroy(err);
@@ -334,10 +337,11 @@ export class AditServer extends EventEmitter {
 
   private async shutdown(drainTimeout: number): Promise<void> {
     this.draining = true;
-    this.log.info({ clients: this.clients.size, drainTimeoutMs: drainTimeout }, 'draining');
     this.tcp.closeAll();
     const stopControl = closeServer(this.controlServer);
     const stopHttp = closeServer(this.httpServer);
+    // Logged only once the listeners are shut, so whoever reads it can rely on that.
+    this.log.info({ clients: this.clients.size, drainTimeoutMs: drainTimeout }, 'draining');
     this.httpServer?.closeIdleConnections();
     this.controlServer?.closeIdleConnections();
     for (const c of this.clients.values()) this.http.retire(c);
