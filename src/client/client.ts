@@ -63,6 +63,8 @@ export class AditClient extends EventEmitter {
   private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private session?: Session;
+  /** Every session still open: the current one and any draining after a server GOAWAY. */
+  private readonly sessions = new Set<Session>();
   private loop?: Promise<void>;
   state: ClientState = 'idle';
   results: UpstreamResult[] = [];
@@ -157,7 +159,16 @@ export class AditClient extends EventEmitter {
       keepaliveTimeout: this.o.keepaliveTimeout,
     });
     this.session = session;
-    const ended = new Promise<string>((resolve) => session.once('close', (err?: Error) => resolve(err?.message ?? 'session closed')));
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    // A graceful GOAWAY means the server is draining: connect again at once (another replica, or
+    // this one once restarted) while the streams still open on this session finish.
+    const ended = new Promise<string>((resolve) => {
+      session.once('close', (err?: Error) => resolve(err?.message ?? 'session closed'));
+      session.on('goaway', ({ code }: { code: number }) => {
+        if (code === WireCode.NO_ERROR) resolve('the server is draining (GOAWAY)');
+      });
+    });
     session.on('stream', (s: MuxStream) => this.serve(s));
     session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
       if (code === WireCode.REPLACED) {
@@ -199,6 +210,7 @@ export class AditClient extends EventEmitter {
     this.metrics.connected.set(0);
     if (this.state === 'connected') this.state = 'connecting';
     if (this.abort.signal.aborted) this.log.info({ reason }, 'session ended');
+    else if (!session.isClosed) this.log.info({ reason, openStreams: session.streamCount }, 'session draining; connecting again while its streams finish');
     else this.log.warn({ reason }, 'session ended');
     this.emit('disconnected', reason);
     return reason;
@@ -256,8 +268,7 @@ export class AditClient extends EventEmitter {
   /** Graceful stop: close the session (GOAWAY, let streams finish up to drainTimeout) and stop reconnecting. */
   async close(drainTimeout = 5_000): Promise<void> {
     this.abort.abort();
-    const s = this.session;
-    if (s) await s.close(drainTimeout).catch(() => undefined);
+    await Promise.all([...this.sessions].map((s) => s.close(drainTimeout).catch(() => undefined)));
     await this.loop;
     this.state = 'closed';
   }

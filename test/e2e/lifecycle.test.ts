@@ -84,6 +84,10 @@ describe('lifecycle', { timeout: 60_000 }, () => {
       s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
     });
     assert.equal(refused, 'ECONNREFUSED', 'no new visitors while draining');
+    // The client starts a new session at once (another replica would take it) while the old one drains.
+    const moving = await client.waitLog((l) => l.msg === 'session draining; connecting again while its streams finish');
+    assert.ok(Number(moving.openStreams) >= 1, 'the draining session still carries the in-flight streams');
+    await client.waitLog((l) => l.msg === 'cannot connect to the server' && /ECONNREFUSED/.test(String(l.reason)));
     const r = await inflight;
     assert.equal(r.status, 200);
     assert.equal(r.body, 'slow slow done');
