@@ -72,9 +72,10 @@ describe('adit binary', { timeout: 60_000 }, () => {
     assert.match(denied.stderr, /401/);
 
     const metrics = (await httpGet(`http://${server.admin}/metrics`)).body;
-    for (const name of ['adit_server_clients_connected 1', 'adit_server_streams_total{upstream="tcp:', 'adit_server_bytes_total{upstream="tcp:', 'adit_server_session_rtt_seconds', 'adit_server_auth_failures_total']) {
+    for (const name of ['adit_server_clients_connected 1', `adit_server_streams_total{upstream="tcp:${p}"} 1`, `adit_server_bytes_total{upstream="tcp:${p}",direction="in"} 11`, 'adit_server_auth_failures_total']) {
       assert.ok(metrics.includes(name), `metrics has ${name}`);
     }
+    assert.match(metrics, /adit_server_session_rtt_seconds\{client="inlets-home"\} \d/);
     const clientAdmin = String((await client.waitLog((l) => l.msg === 'adit client starting')).admin);
     assert.equal((await httpGet(`http://${clientAdmin}/healthz`)).status, 200);
     assert.equal((await httpGet(`http://${clientAdmin}/readyz`)).status, 200);
