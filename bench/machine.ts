@@ -29,7 +29,10 @@ export async function describeMachine(): Promise<Machine> {
   } catch {
     // not Linux
   }
-  const git = await run('git', ['rev-parse', '--short', 'HEAD'], 5000, { cwd: new URL('../..', import.meta.url).pathname });
+  const repo = { cwd: new URL('../..', import.meta.url).pathname };
+  const git = await run('git', ['rev-parse', '--short', 'HEAD'], 5000, repo);
+  // dist/ is built from the working tree: say when it differs from the commit.
+  const dirty = await run('git', ['status', '--porcelain', '--', 'src'], 5000, repo);
   return {
     cpuModel,
     cores: os.cpus().length,
@@ -44,7 +47,7 @@ export async function describeMachine(): Promise<Machine> {
       nginx: await firstLine('nginx', ['-v']),
       openssl: await firstLine('openssl', ['version']),
     },
-    aditCommit: git.stdout.trim() || 'unknown',
+    aditCommit: (git.stdout.trim() || 'unknown') + (dirty.stdout.trim() ? ' + uncommitted changes in src/' : ''),
     date: new Date().toISOString(),
     loadAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
