@@ -73,7 +73,7 @@ describe('HTTP port', { timeout: 30_000 }, () => {
   });
 });
 
-describe('limits and pooled-stream reuse', { timeout: 30_000 }, () => {
+describe('limits, host ownership and pooled-stream reuse', { timeout: 30_000 }, () => {
   const servers: AditServer[] = [];
   const clients: AditClient[] = [];
   const targets: net.Server[] = [];
@@ -110,6 +110,27 @@ describe('limits and pooled-stream reuse', { timeout: 30_000 }, () => {
       assert.equal(r.status, 200, `request ${i}: ${r.body}`);
       await new Promise((res) => setTimeout(res, 4));
     }
+  });
+
+  it('a host (or wildcard, or the default route) held by one client is refused to another', async () => {
+    const server = makeServer('hosts', { httpPort: await freePort() });
+    servers.push(server);
+    const addr = await server.start();
+    const first = makeClient(`ws://${addr.control}/tunnel`, 'hosts', ['app.test=http://127.0.0.1:1', '*.wild.test=http://127.0.0.1:1', 'http://127.0.0.1:1'], { id: 'first' });
+    clients.push(first);
+    let up = connected(first);
+    first.start();
+    await up;
+    assert.ok(first.ready);
+    const second = makeClient(`ws://${addr.control}/tunnel`, 'hosts', ['app.test=http://127.0.0.1:2', '*.wild.test=http://127.0.0.1:2', 'http://127.0.0.1:2', 'other.test=http://127.0.0.1:2'], { id: 'second' });
+    clients.push(second);
+    up = connected(second);
+    second.start();
+    await up;
+    assert.deepEqual(second.results.map((r) => [r.upstream, r.accepted, r.code]), [
+      ['http:app.test', false, 'TAKEN'], ['http:*.wild.test', false, 'TAKEN'], ['http:*', false, 'TAKEN'], ['http:other.test', true, undefined],
+    ]);
+    assert.equal(second.ready, false);
   });
 
   it('caps the streams open to one client', async () => {
