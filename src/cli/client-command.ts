@@ -20,7 +20,7 @@ export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'upstream', type: 'list', arg: 'spec', description: 'upstream (repeatable, comma lists): tcp:PORT=host:port, host=http://target, or a bare default target' },
   { key: 'strictForwarding', type: 'bool', description: 'dial only declared targets (--strict-forwarding=false to allow others)', default: true },
   { key: 'insecure', type: 'bool', description: 'allow plain ws:// to a non-loopback server', default: false },
-  { key: 'caFile', type: 'string', arg: 'file', description: 'extra CA certificates (PEM) to trust for wss' },
+  { key: 'caFile', type: 'string', arg: 'file', description: 'CA certificates (PEM) to trust for wss; https upstreams trust them besides the usual roots' },
   { key: 'tlsServerName', type: 'string', arg: 'name', description: 'TLS server name to send and verify (default: the URL host)' },
   { key: 'adminAddr', type: 'string', arg: 'addr', description: 'address of the admin listener (/healthz /readyz /metrics)', default: '0.0.0.0' },
   { key: 'adminPort', type: 'port', arg: 'port', description: 'admin port', default: 9091 },

@@ -22,7 +22,7 @@ export interface ClientOptions {
   upstreams: Upstream[];
   strictForwarding: boolean;
   insecure: boolean;
-  /** Extra CA certificates (PEM) to trust for wss. */
+  /** Extra CA certificates (PEM) to trust for wss, and besides the usual roots for https upstreams. */
   ca?: Buffer;
   tlsServerName?: string;
   dialTimeout: number;
@@ -243,7 +243,7 @@ export class AditClient extends EventEmitter {
       target = { host: hp.host, port: hp.port, tls: up.target.tls };
     }
     this.metrics.streamsTotal.inc({ upstream: route });
-    dial(target, { timeout: this.o.dialTimeout }).then(
+    dial(target, { timeout: this.o.dialTimeout, ca: this.o.ca }).then(
       (socket: Socket) => {
         if (s.destroyed) {
           socket.destroy();

@@ -7,6 +7,8 @@ export interface DialOptions {
   timeout: number;
   /** TCP keepalive probe delay on the dialled socket (ms). */
   keepAlive?: number;
+  /** Extra CA certificates (PEM) trusted for https upstreams, besides the usual roots. */
+  ca?: Buffer;
 }
 
 /** The wire code that tells the server why a dial failed. */
@@ -56,7 +58,8 @@ export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
         return;
       }
       const servername = net.isIP(target.host) ? undefined : target.host;
-      const s = tls.connect({ socket: raw, servername, allowHalfOpen: true } as tls.ConnectionOptions);
+      const ca = o.ca ? [...tls.rootCertificates, o.ca.toString('utf8')] : undefined;
+      const s = tls.connect({ socket: raw, servername, allowHalfOpen: true, ...(ca ? { ca } : {}) } as tls.ConnectionOptions);
       s.once('error', fail);
       s.once('secureConnect', () => {
         clearTimeout(timer);

@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { AditError, WireCode, errorCodeForWire } from '../protocol/index.js';
 
@@ -11,6 +12,13 @@ export function resetStream(stream: Duplex, wireCode: number, message: string): 
 /** Reset a TCP socket (RST, not FIN) so its peer cannot mistake a failure for a clean close. */
 export function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
+  if (socket instanceof TLSSocket) {
+    // A TLS socket cannot reset itself (its handle is not TCP): reset the TCP socket under it.
+    const raw = (socket as unknown as { _parent?: unknown })._parent;
+    if (raw instanceof Socket && raw !== socket) resetSocket(raw);
+    socket.destroy();
+    return;
+  }
   // resetAndDestroy() on a socket that is still connecting, or whose both directions are already
   // shut, leaks its handle in Node 20 (the process never exits); a plain destroy is right there anyway.
   if (socket.readyState === 'open' || socket.readyState === 'readOnly' || socket.readyState === 'writeOnly') socket.resetAndDestroy();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import tls from 'node:tls';
 import type { AditClient } from '../../src/client/client.js';
 import type { AditServer } from '../../src/server/server.js';
 import { connected, makeClient, makeServer, selfSigned } from '../helpers/inproc.js';
-import { closeQuietly, echoServer, listenLocal, roundTrip } from '../helpers/net.js';
+import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
 import { freePort } from '../helpers/adit.js';
 
 const TOKEN = 'tls-token';
@@ -35,10 +36,12 @@ describe('TLS on the control port (and through a proxy)', { timeout: 30_000 }, (
   let server: AditServer;
   const clients: AditClient[] = [];
   const proxies: net.Server[] = [];
+  const webServers: AditServer[] = [];
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close(100)));
     await server?.close(100);
+    await Promise.all(webServers.map((w) => w.close(100)));
     await closeQuietly(echo);
     await Promise.all(proxies.map(closeQuietly));
   });
@@ -103,5 +106,31 @@ describe('TLS on the control port (and through a proxy)', { timeout: 30_000 }, (
     await up2;
     assert.deepEqual(seen, [`localhost:${port}`]);
     assert.equal((await roundTrip(q, 'wss via proxy')).toString(), 'wss via proxy');
+  });
+
+  it('speaks TLS to an https upstream, verifying it (trusting --ca-file besides the usual roots)', async () => {
+    const secure = https.createServer({ cert: readFileSync(two.cert), key: readFileSync(two.key) }, (req, res) => res.end(`secure ${req.headers.host}`));
+    proxies.push(secure);
+    const securePort = await listenLocal(secure);
+    const web = makeServer(TOKEN, { httpPort: await freePort() });
+    webServers.push(web);
+    const addr = await web.start();
+    const trusting = makeClient(`ws://${addr.control}/tunnel`, TOKEN, [`secure.test=https://localhost:${securePort}`], { ca: readFileSync(two.cert), id: 'trusting' });
+    clients.push(trusting);
+    let up = connected(trusting);
+    trusting.start();
+    await up;
+    const ok = await httpGet(`http://${addr.http}/`, { host: 'secure.test' });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, 'secure secure.test');
+    await trusting.close(100);
+
+    const doubting = makeClient(`ws://${addr.control}/tunnel`, TOKEN, [`secure.test=https://localhost:${securePort}`], { id: 'doubting' });
+    clients.push(doubting);
+    up = connected(doubting);
+    doubting.start();
+    await up;
+    const bad = await httpGet(`http://${addr.http}/`, { host: 'secure.test' });
+    assert.equal(bad.status, 502, 'an unverifiable upstream certificate fails the dial');
   });
 });
