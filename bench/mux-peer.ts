@@ -45,6 +45,10 @@ if (role === 'far') {
     const session = new Session(wsTransport(ws), { role: 'acceptor' });
     session.on('hello', () => session.sendHello({}));
     session.on('stream', (st: MuxStream) => {
+      if (process.env.ADIT_BENCH_DEBUG) {
+        const t = setInterval(() => console.error(`far stream ${st.id}: window ${st.windowSize} in ${st.bytesIn} flowRtt ${session.flowRtt()} rtt ${session.rtt}`), 500);
+        st.on('close', () => clearInterval(t));
+      }
       const up = dialTarget();
       up.once('connect', () => { st.accept(); splice(st, up); });
       up.once('error', () => st.destroy());

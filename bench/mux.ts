@@ -11,7 +11,7 @@
  *
  *   --seconds N   length of each measurement (default 4)
  *   --reps N      repetitions, reported as median (default 3)
- *   --only a,b    cases: tcp-fwd mux1-fwd tcp-rev mux1-rev tcp8-fwd mux8-fwd tcp8-rev mux8-rev latency
+ *   --only a,b    cases: tcp-fwd mux1-fwd tcp-rev mux1-rev tcp8-fwd mux8-fwd tcp8-rev mux8-rev latency latency-tcp
  *   --json FILE   raw figures
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -132,10 +132,10 @@ async function reverse(open: Open, streams: number): Promise<number> {
 }
 
 /** 1-byte round trips on a second visitor while one bulk upload saturates the session. */
-async function latencyUnderLoad(): Promise<{ p50: number; p99: number; n: number }> {
-  const echo = await muxOpen('echo', nextTag());
+async function latencyUnderLoad(open: Open): Promise<{ p50: number; p99: number; n: number }> {
+  const echo = await open('echo', nextTag());
   await once(echo, 'data'); // the 8-byte command came back: the path is up
-  const bulk = forward(muxOpen, 1);
+  const bulk = forward(open, 1);
   const samples: number[] = [];
   const until = Date.now() + SECONDS * 1000 - 200;
   const one = Buffer.from([1]);
@@ -167,6 +167,7 @@ const cases: [string, string, () => Promise<number>][] = [
 ];
 const rows = new Map<string, number[]>();
 const lat: { p50: number; p99: number; n: number }[] = [];
+const latTcp: { p50: number; p99: number; n: number }[] = [];
 for (let rep = 0; rep < REPS; rep++) {
   // Interleaved, so drift on a noisy machine hits every case alike.
   for (const [key, , run] of cases) {
@@ -174,7 +175,8 @@ for (let rep = 0; rep < REPS; rep++) {
     if (process.env.ADIT_BENCH_DEBUG) console.error("case", key);
     rows.set(key, [...(rows.get(key) ?? []), await run()]);
   }
-  if (want('latency')) lat.push(await latencyUnderLoad());
+  if (want('latency')) lat.push(await latencyUnderLoad(muxOpen));
+  if (want('latency-tcp')) latTcp.push(await latencyUnderLoad(tcpOpen));
 }
 
 const med = (key: string) => median(rows.get(key) ?? [NaN]);
@@ -188,10 +190,13 @@ for (const [key, name] of cases) {
   const r = key.startsWith('mux') ? ratio(key).toFixed(2) : '';
   console.log(`| ${name} | ${median(xs).toFixed(2)} | ${Math.min(...xs).toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${r} |`);
 }
-if (lat.length > 0) {
-  const p99 = median(lat.map((l) => l.p99));
-  console.log(`\n1-byte round trip on a second stream while one stream saturates the session: p50 ${median(lat.map((l) => l.p50)).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (${lat.reduce((a, l) => a + l.n, 0)} samples)`);
-}
+const latLine = (what: string, xs: typeof lat) => {
+  if (xs.length === 0) return;
+  console.log(`${what}: p50 ${median(xs.map((l) => l.p50)).toFixed(3)} ms, p99 ${median(xs.map((l) => l.p99)).toFixed(3)} ms (${xs.reduce((a, l) => a + l.n, 0)} samples)`);
+};
+console.log('');
+latLine('1-byte round trip on a second mux stream while one stream saturates the session', lat);
+latLine('the same through the plain relays, on a second connection (the harness itself)', latTcp);
 const checks: [string, boolean][] = [];
 if (rows.has('mux1-fwd') && rows.has('tcp-fwd')) checks.push(['(b) 1 stream upload >= 0.6 x (a)', ratio('mux1-fwd') >= 0.6]);
 if (rows.has('mux1-rev') && rows.has('tcp-rev')) checks.push(['(b) 1 stream download >= 0.6 x (a)', ratio('mux1-rev') >= 0.6]);
@@ -200,7 +205,7 @@ if (rows.has('mux8-rev') && rows.has('tcp8-rev')) checks.push(['(c) 8 streams do
 if (lat.length > 0) checks.push(['p99 under load < 5 ms', median(lat.map((l) => l.p99)) < 5]);
 for (const [name, ok] of checks) console.log(`${ok ? 'met   ' : 'MISSED'} ${name}`);
 if (JSON_OUT) {
-  writeFileSync(JSON_OUT, JSON.stringify({ seconds: SECONDS, reps: REPS, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, gbps: Object.fromEntries(rows), latency: lat }, null, 2));
+  writeFileSync(JSON_OUT, JSON.stringify({ seconds: SECONDS, reps: REPS, cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, gbps: Object.fromEntries(rows), latency: lat, latencyTcp: latTcp }, null, 2));
 }
 near.disconnect();
 far.disconnect();

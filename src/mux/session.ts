@@ -22,11 +22,12 @@ export interface SessionStats {
 /**
  * Windows are sized from the smallest RTT seen, which is the path without
  * queueing. On loopback that is tens of microseconds while a busy event loop
- * answers in about a millisecond, hence the floor.
+ * answers in about half a millisecond or more, hence the floor.
  */
-const MIN_FLOW_RTT_MS = 1;
+const MIN_FLOW_RTT_MS = 0.5;
 /** The smallest RTT is forgotten over this period, so a changed path is noticed. */
 const RTT_MIN_PERIOD_MS = 60_000;
+const RTT_PROBE_MS = 1000;
 
 /**
  * A multiplexed session over one Transport. Either side may open streams; the
@@ -448,8 +449,9 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private startKeepalive(): void {
     const { keepaliveInterval, keepaliveTimeout } = this.options;
     if (keepaliveInterval <= 0) return;
-    const period = Math.max(10, Math.min(keepaliveInterval, Math.floor(keepaliveTimeout / 4)));
+    const period = Math.max(10, Math.min(RTT_PROBE_MS, keepaliveInterval, Math.floor(keepaliveTimeout / 4)));
     let pingOutstandingSince = -1;
+    let lastProbe = this.options.now();
     this.keepaliveTimer = setInterval(() => {
       const now = this.options.now();
       const idle = now - this.lastReceived;
@@ -460,6 +462,12 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
       if (idle >= keepaliveInterval && (pingOutstandingSince < 0 || now - pingOutstandingSince >= keepaliveInterval)) {
         pingOutstandingSince = now;
         this.ping().then(() => { pingOutstandingSince = -1; }, () => {});
+      } else if (this.streams.size > 0 && now - lastProbe >= RTT_PROBE_MS) {
+        // While streams are open, sample the RTT now and then: the smallest
+        // sample is what windows are sized from, and one early sample can be
+        // inflated by a busy start.
+        lastProbe = now;
+        this.ping().catch(() => {});
       }
     }, period);
     this.keepaliveTimer.unref();

@@ -295,7 +295,10 @@ export class MuxStream extends Duplex {
         increment += target - this.windowSize;
         this.windowSize = target;
       }
-    } else if (target < this.windowSize) {
+    } else if (target < this.windowSize && this.inboxBytes > 0) {
+      // Shrink only while the consumer has a backlog: then a smaller window
+      // costs no throughput. A starved consumer means the window (or the
+      // sender) is the limit, and shrinking would spiral down.
       // Shrink by granting back less than was consumed.
       this.host.releaseWindow(this.windowSize - target);
       increment -= this.windowSize - target;
