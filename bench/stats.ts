@@ -7,7 +7,8 @@ export function sorted(xs: readonly number[]): number[] {
 /** Nearest-rank percentile of an ascending array (p in 0..100). */
 export function percentileSorted(asc: readonly number[], p: number): number {
   if (asc.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * asc.length);
+  // The epsilon keeps 99.9 % of 1000 at rank 999 despite floating point (0.999 * 1000 = 999.0000000000001).
+  const rank = Math.ceil((p / 100) * asc.length - 1e-9);
   return asc[Math.min(asc.length - 1, Math.max(0, rank - 1))];
 }
 
