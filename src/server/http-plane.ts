@@ -180,13 +180,24 @@ export class HttpPlane {
         this.metrics.httpRequests.inc({ upstream: route, code: up.statusCode ?? 0 });
         const headers: http.OutgoingHttpHeaders = {};
         for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.includes(k) && v !== undefined) headers[k] = v;
-        res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+        try {
+          res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+        } catch (err) {
+          // An upstream header Node will not write back out: answer 502 rather than crash.
+          up.destroy();
+          proxied.destroy();
+          this.log.info({ route, reason: (err as Error).message }, 'upstream response not forwardable');
+          return plain(res, 502, 'upstream sent a response that cannot be forwarded');
+        }
         up.on('data', (c: Buffer) => bytesOut.inc(c.length));
         up.pipe(res);
         up.on('error', () => res.destroy());
       });
       proxied.on('error', (err) => {
-        if (answered) return res.destroy();
+        if (answered) {
+          if (!res.writableEnded) res.destroy();
+          return;
+        }
         if (retry && proxied.reusedSocket && !res.destroyed) {
           this.log.debug({ route, reason: err.message }, 'pooled tunnel stream failed on reuse; retrying once');
           return attempt(false);

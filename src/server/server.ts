@@ -84,7 +84,12 @@ export class AditServer extends EventEmitter {
     };
     const control = o.tls ? https.createServer({ ...serverOpts, ...readTlsFiles(o.tls) }) : http.createServer(serverOpts);
     control.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-      if (pathOf(req) === o.controlPath) void this.upgradeControl(req, socket, head);
+      if (pathOf(req) === o.controlPath) {
+        this.upgradeControl(req, socket, head).catch((err: Error) => {
+          this.log.error({ err: err.message }, 'control upgrade failed');
+          socket.destroy();
+        });
+      }
       else if (shared) this.http.handleUpgrade(req, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     });
