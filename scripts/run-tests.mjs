@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the node:test suite over the compiled tests in dist/test.
 // Usage: node scripts/run-tests.mjs [substring filters...]
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -18,7 +18,10 @@ function collect(dir) {
   return out;
 }
 
+// Only compiled tests whose source still exists: dist/ may hold stale output of renamed files.
+const hasSource = (f) => existsSync(join(root, relative(join(root, 'dist'), f).replace(/\.js$/, '.ts')));
 const files = collect(join(root, 'dist/test'))
+  .filter(hasSource)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {

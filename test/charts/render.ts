@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { kubeTools, repoRoot } from './tools.js';
+import { kubeTools, repoRoot } from '../helpers/kube-tools.js';
 
 const run = promisify(execFile);
 

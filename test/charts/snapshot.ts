@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { repoRoot } from './tools.js';
+import { repoRoot } from '../helpers/kube-tools.js';
 
 const snapshotDir = join(repoRoot, 'test/charts/__snapshots__');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractZip } from './unzip.js';
 
-/** Repository root, from the compiled file dist/test/charts/tools.js. */
+/** Repository root, from the compiled file dist/test/helpers/kube-tools.js. */
 export const repoRoot = new URL('../../..', import.meta.url).pathname;
 
 export interface KubeTools {

@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { find, helmTemplate } from '../charts/render.js';
-import { repoRoot } from '../charts/tools.js';
+import { repoRoot } from '../helpers/kube-tools.js';
 import { hasCommand, Podman } from './podman.js';
 import { echoServer, freePorts, HeldConnection, httpGet, tcpRoundTrip, waitFor200, webServer } from './upstreams.js';
 

