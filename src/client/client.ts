@@ -221,7 +221,8 @@ export class AditClient extends EventEmitter {
     const route = s.meta.route;
     const up = this.routes.get(route);
     if (!up) {
-      this.metrics.dialFailures.inc({ upstream: route, reason: 'no_route' });
+      // The label is fixed: route names here come from the server and must not grow the metric without bound.
+      this.metrics.dialFailures.inc({ upstream: 'undeclared', reason: 'no_route' });
       this.log.warn({ route }, 'stream for an upstream this client did not declare');
       s.refuse(WireCode.NO_ROUTE, `no upstream ${route} on this client`);
       return;
