@@ -19,7 +19,7 @@ export const SERVER_SPECS: OptionSpec[] = [
   { key: 'accessFile', type: 'string', arg: 'file', description: 'YAML file of tokens with per-token port and host limits' },
   { key: 'tlsCert', type: 'string', arg: 'file', description: 'serve wss on the control port with this certificate (reloaded on change)' },
   { key: 'tlsKey', type: 'string', arg: 'file', description: 'private key for --tls-cert' },
-  { key: 'tlsReloadInterval', type: 'duration', arg: 'duration', description: 'how often to check the TLS files for changes', default: '10s' },
+  { key: 'reloadInterval', type: 'duration', arg: 'duration', description: 'how often to check the TLS, token and access files for changes', default: '10s' },
   { key: 'adminAddr', type: 'string', arg: 'addr', description: 'address of the admin listener (/healthz /readyz /metrics /status)', default: '0.0.0.0' },
   { key: 'adminPort', type: 'port', arg: 'port', description: 'admin port', default: 9090 },
   { key: 'drainTimeout', type: 'duration', arg: 'duration', description: 'on SIGTERM, wait this long for open streams', default: '30s' },
@@ -62,7 +62,8 @@ export function checkCommon(v: Resolved): void {
 }
 
 /** Turns resolved values into ServerOptions: reads token files, the access file and TLS paths, and checks they fit together. */
-export function buildServerOptions(v: Resolved, logger: ServerOptions['logger']): ServerOptions {
+/** Every accepted token from flags, the token file and the access file. Throws ConfigError on unusable files. */
+export function loadTokens(v: Resolved): TokenSet {
   const tokens = new TokenSet();
   for (const t of (v.token as string[] | undefined) ?? []) tokens.add(t);
   if (v.tokenFile) {
@@ -85,6 +86,12 @@ export function buildServerOptions(v: Resolved, logger: ServerOptions['logger'])
     }
   }
   if (tokens.size === 0) throw new ConfigError('no token configured: give --token, --token-file, --access-file or ADIT_TOKEN');
+  return tokens;
+}
+
+export function buildServerOptions(v: Resolved, logger: ServerOptions['logger']): ServerOptions {
+  const tokens = loadTokens(v);
+  const tokenFiles = [v.tokenFile, v.accessFile].filter((f): f is string => typeof f === 'string');
   let allowPorts: PortSet;
   try {
     allowPorts = PortSet.parse(v.allowPorts as string);
@@ -110,7 +117,9 @@ export function buildServerOptions(v: Resolved, logger: ServerOptions['logger'])
     httpPort: v.port as number,
     allowPorts,
     tokens,
-    ...(v.tlsCert ? { tls: { certFile: v.tlsCert as string, keyFile: v.tlsKey as string, reloadInterval: v.tlsReloadInterval as number } } : {}),
+    // Rotated Secrets are rewritten in place: pick the new tokens up without a restart.
+    ...(tokenFiles.length ? { tokenSource: { files: tokenFiles, load: () => loadTokens(v), interval: v.reloadInterval as number } } : {}),
+    ...(v.tlsCert ? { tls: { certFile: v.tlsCert as string, keyFile: v.tlsKey as string, reloadInterval: v.reloadInterval as number } } : {}),
     adminAddr: v.adminAddr as string,
     adminPort: v.adminPort as number,
     drainTimeout: v.drainTimeout as number,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PortSet } from './port-set.js';
+import type { TokenSource } from './token-reload.js';
 import type { TokenSet } from './tokens.js';
 
 export interface TlsFiles {
@@ -19,6 +20,8 @@ export interface ServerOptions {
   httpPort: number;
   allowPorts: PortSet;
   tokens: TokenSet;
+  /** When given, the tokens are read again from these files whenever they change. */
+  tokenSource?: TokenSource;
   tls?: TlsFiles;
   adminAddr: string;
   /** Admin port; undefined = off. 0 picks a free port. */

@@ -18,7 +18,8 @@ import { RouteRegistry } from './registry.js';
 import { TcpPlane } from './tcp-plane.js';
 import { readTlsFiles, watchTls } from './tls-reload.js';
 import { AuthThrottle } from './throttle.js';
-import { bearer, type TokenEntry } from './tokens.js';
+import { watchTokens } from './token-reload.js';
+import { bearer, type TokenEntry, type TokenSet } from './tokens.js';
 
 export interface ServerAddresses {
   control: string;
@@ -52,6 +53,8 @@ export class AditServer extends EventEmitter {
   private httpServer?: http.Server;
   private adminServer?: http.Server;
   private unwatchTls?: () => void;
+  private unwatchTokens?: () => void;
+  private tokens: TokenSet;
   private listening = false;
   private delayedRefusals = 0;
   private draining = false;
@@ -61,6 +64,7 @@ export class AditServer extends EventEmitter {
   constructor(options: ServerOptions) {
     super();
     this.o = { ...SERVER_DEFAULTS, ...stripUndefined(options) } as ServerOptions & typeof SERVER_DEFAULTS;
+    this.tokens = this.o.tokens;
     this.metrics = new ServerMetrics(() => [...this.clients.values()].map((c) => [c.clientId, c.session.rtt]));
     const owner = (route: string): ClientHandle | undefined => this.registry.get(route);
     this.tcp = new TcpPlane(this.o.dataAddr, owner, this.metrics, this.o.logger, this.o.maxStreams);
@@ -103,6 +107,7 @@ export class AditServer extends EventEmitter {
     const cport = await listen(control, o.controlAddr, o.controlPort);
     this.addresses.control = hostPort(o.controlAddr, cport);
     if (o.tls) this.unwatchTls = watchTls(control as https.Server, o.tls, o.logger);
+    if (o.tokenSource) this.unwatchTokens = watchTokens(o.tokenSource, (t) => (this.tokens = t), o.logger);
 
     if (o.httpPort !== 0 && !shared) {
       const hs = http.createServer(serverOpts, (req, res) => this.http.handleRequest(req, res));
@@ -123,14 +128,14 @@ export class AditServer extends EventEmitter {
       this.addresses.admin = hostPort(o.adminAddr, await listen(this.adminServer, o.adminAddr, o.adminPort));
     }
     this.listening = true;
-    o.logger.info({ ...this.addresses, path: o.controlPath, tls: Boolean(o.tls), dataAddr: o.dataAddr, allowPorts: o.allowPorts.toString(), tokenCount: o.tokens.size }, 'adit server listening');
+    o.logger.info({ ...this.addresses, path: o.controlPath, tls: Boolean(o.tls), dataAddr: o.dataAddr, allowPorts: o.allowPorts.toString(), tokenCount: this.tokens.size }, 'adit server listening');
     return this.addresses;
   }
 
   private async statusFor(req: http.IncomingMessage): Promise<{ code: number; body: unknown }> {
     const token = bearer(req.headers.authorization);
     const addr = req.socket.remoteAddress ?? '';
-    if (!token || !this.o.tokens.match(token)) {
+    if (!token || !this.tokens.match(token)) {
       this.metrics.authFailures.inc({ reason: token ? 'bad_token' : 'no_token' });
       await sleep(this.throttle.failure(addr));
       return { code: 401, body: { error: 'a valid Bearer token is required' } };
@@ -164,7 +169,7 @@ export class AditServer extends EventEmitter {
     };
     if (this.draining) return refuse(503, 'server is shutting down');
     const token = bearer(req.headers.authorization);
-    const entry = token ? this.o.tokens.match(token) : undefined;
+    const entry = token ? this.tokens.match(token) : undefined;
     if (!entry) {
       this.metrics.authFailures.inc({ reason: token ? 'bad_token' : 'no_token' });
       const wait = this.throttle.failure(addr);
@@ -356,6 +361,7 @@ export class AditServer extends EventEmitter {
     this.httpServer?.closeAllConnections();
     this.controlServer?.closeAllConnections();
     this.unwatchTls?.();
+    this.unwatchTokens?.();
     this.wss.close();
     await Promise.all([stopControl, stopHttp]);
     this.listening = false;

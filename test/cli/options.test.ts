@@ -28,7 +28,7 @@ function clientConfig(argv: string[], env: NodeJS.ProcessEnv = {}) {
 function serverConfig(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const o = buildServerOptions(resolveServerValues(flags(SERVER_SPECS, argv), env), silent);
   // Compare what the options mean, not object identity.
-  return { ...o, logger: undefined, tokens: o.tokens.size, allowPorts: o.allowPorts.toString() };
+  return { ...o, logger: undefined, tokens: o.tokens.size, allowPorts: o.allowPorts.toString(), tokenSource: o.tokenSource?.files };
 }
 
 describe('durations', () => {
