@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { Session, type MuxStream } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
 import type { ServerHello, UpstreamResult } from '../server/hello.js';
-import { WS_MAX_PAYLOAD, clientMaskOptions, wsTransport } from '../transport/ws.js';
+import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
@@ -122,7 +122,6 @@ export class AditClient extends EventEmitter {
       perMessageDeflate: false,
       handshakeTimeout: timeout,
       maxPayload: WS_MAX_PAYLOAD,
-      ...clientMaskOptions(this.url.href),
       ...(proxy ? { agent: new HttpsProxyAgent(proxy) } : {}),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       ...(this.o.tlsServerName ? { servername: this.o.tlsServerName } : {}),

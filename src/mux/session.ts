@@ -462,10 +462,10 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
       if (idle >= keepaliveInterval && (pingOutstandingSince < 0 || now - pingOutstandingSince >= keepaliveInterval)) {
         pingOutstandingSince = now;
         this.ping().then(() => { pingOutstandingSince = -1; }, () => {});
-      } else if (this.streams.size > 0 && now - lastProbe >= RTT_PROBE_MS) {
-        // While streams are open, sample the RTT now and then: the smallest
-        // sample is what windows are sized from, and one early sample can be
-        // inflated by a busy start.
+      } else if (now - lastProbe >= RTT_PROBE_MS) {
+        // Sample the RTT every second (one tiny frame): the smallest sample,
+        // often taken between bursts, is what windows are sized from, and a
+        // lone early sample can be inflated by a busy start.
         lastProbe = now;
         this.ping().catch(() => {});
       }

@@ -236,11 +236,14 @@ export class MuxStream extends Duplex {
       const reason = this.resetReason || (err && !NO_ERROR_CODES.has((err as AditError).code) ? err.message : '');
       this.host.sendRst(this.id, code, reason);
     }
-    const failure = err ?? new AditError(ErrorCode.CANCELLED, 'stream destroyed');
-    for (const p of this.queue) if (p.cb) p.cb(failure);
+    if (this.queue.length > 0 || this.finCb) {
+      // Built only when someone waits for it: a clean close must not pay for an Error and its stack.
+      const failure = err ?? new AditError(ErrorCode.CANCELLED, 'stream destroyed');
+      for (const p of this.queue) if (p.cb) p.cb(failure);
+      if (this.finCb) { const f = this.finCb; this.finCb = null; f(failure); }
+    }
     this.queue.length = 0;
     this.queuedBytes = 0;
-    if (this.finCb) { const f = this.finCb; this.finCb = null; f(failure); }
     this.inbox.length = 0;
     this.inboxBytes = 0;
     this.host.release(this);

@@ -3,24 +3,11 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Transport } from '../mux/transport.js';
 import { MAX_HELLO_PAYLOAD, HEADER_BYTES } from '../protocol/index.js';
+import { wsMessage } from './ws-frame.js';
 
 /** ws `maxPayload` for both ends: the largest frame (a HELLO) plus its header, with room to spare. */
 export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
 
-/**
- * WebSocket client options for masking. RFC 6455 masks client frames so that
- * an intermediary reading cleartext cannot be fooled by attacker-chosen bytes
- * (cache poisoning). Inside TLS no intermediary reads them, and masking costs
- * a copy of every byte sent, so over wss adit uses the all-zero mask, which ws
- * recognises and skips. Over plain ws the mask stays random.
- */
-export function clientMaskOptions(url: string): { generateMask?: (mask: Buffer) => void } {
-  return url.startsWith('wss:') ? { generateMask: (mask: Buffer) => { mask.fill(0); } } : {};
-}
-
-/** Payloads up to this size are copied next to their header and sent as one WebSocket message. */
-const COALESCE_BELOW = 2048;
-const SEND_OPTS = { binary: true, compress: false, fin: true } as const;
 /**
  * Keep writing until this much waits in the socket's buffer. Node's 16 KiB
  * default would stop the scheduler after every 64 KiB frame and cost an event
@@ -30,13 +17,21 @@ export const TRANSPORT_HIGH_WATER = 256 * 1024;
 
 /**
  * Carries a session over a `ws` WebSocket. Binary messages are chunks of the
- * frame stream; their boundaries mean nothing. Backpressure comes from the
- * raw socket under ws, since ws writes straight through when not compressing.
+ * frame stream; their boundaries mean nothing. ws parses what arrives; what
+ * leaves is framed by ws-frame.ts and written to the socket under ws (ws
+ * itself writes synchronously when not compressing, so frames never
+ * interleave), which also gives exact backpressure.
+ *
+ * Masking: RFC 6455 masks client frames so that an intermediary reading
+ * cleartext cannot be steered by attacker-chosen bytes. Inside TLS nobody
+ * reads them, and a random mask costs a copy of every byte, so over wss the
+ * client uses the all-zero key; over plain ws it uses random keys.
  */
 export class WsTransport extends EventEmitter implements Transport {
   readonly remote: string;
   private readonly raw: Socket;
   private closed = false;
+  private readonly maskMode: 'none' | 'zero' | 'random';
 
   constructor(private readonly ws: WebSocket) {
     super();
@@ -44,6 +39,8 @@ export class WsTransport extends EventEmitter implements Transport {
     this.raw = (ws as unknown as { _socket: Socket })._socket;
     this.remote = `${this.raw.remoteAddress ?? '?'}:${this.raw.remotePort ?? '?'}`;
     this.raw.setNoDelay(true);
+    const isServer = (ws as unknown as { _isServer: boolean })._isServer;
+    this.maskMode = isServer ? 'none' : ws.url.startsWith('wss:') ? 'zero' : 'random';
     let error: Error | undefined;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) {
@@ -66,14 +63,7 @@ export class WsTransport extends EventEmitter implements Transport {
 
   write(header: Buffer, payload?: Buffer): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    if (payload === undefined) {
-      this.ws.send(header, SEND_OPTS);
-    } else if (payload.length < COALESCE_BELOW) {
-      this.ws.send(Buffer.concat([header, payload], header.length + payload.length), SEND_OPTS);
-    } else {
-      this.ws.send(header, SEND_OPTS);
-      this.ws.send(payload, SEND_OPTS);
-    }
+    for (const b of wsMessage(payload ? [header, payload] : [header], this.maskMode)) this.raw.write(b);
     return this.raw.writableLength < TRANSPORT_HIGH_WATER;
   }
 

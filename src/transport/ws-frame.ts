@@ -1,0 +1,74 @@
+import { randomFillSync } from 'node:crypto';
+import { mask as maskInto } from 'bufferutil';
+
+/**
+ * Writes adit frames as WebSocket binary messages straight to the socket under
+ * ws, one message per adit frame: ws's own send() takes a single buffer, so an
+ * adit header and its payload would cost either two messages or a copy.
+ * RFC 6455 framing: FIN + opcode 2, then the length (7 bits, 16 or 64), then,
+ * from a client, the 4-byte masking key.
+ */
+
+const OPCODE_BINARY_FIN = 0x82;
+const MASK_BIT = 0x80;
+
+/** A WebSocket frame header for a binary message of `length` bytes, with room for a masking key when `masked`. */
+export function wsHeader(length: number, masked: boolean): Buffer {
+  const lenBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
+  const h = Buffer.allocUnsafe(2 + lenBytes + (masked ? 4 : 0));
+  h[0] = OPCODE_BINARY_FIN;
+  const m = masked ? MASK_BIT : 0;
+  if (lenBytes === 0) {
+    h[1] = m | length;
+  } else if (lenBytes === 2) {
+    h[1] = m | 126;
+    h.writeUInt16BE(length, 2);
+  } else {
+    h[1] = m | 127;
+    h.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    h.writeUInt32BE(length >>> 0, 6);
+  }
+  return h;
+}
+
+const POOL_SIZE = 8192;
+let pool = Buffer.allocUnsafe(0);
+let poolOffset = POOL_SIZE;
+
+/** Fills the last four bytes of `header` with a fresh random masking key and returns them. */
+function randomKey(header: Buffer): Buffer {
+  if (poolOffset + 4 > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_SIZE));
+    poolOffset = 0;
+  }
+  const key = header.subarray(header.length - 4);
+  pool.copy(key, 0, poolOffset, poolOffset + 4);
+  poolOffset += 4;
+  return key;
+}
+
+/**
+ * The buffers of one WebSocket message carrying `parts` (an adit header and
+ * maybe its payload). Unmasked, and masked with the all-zero key, the parts
+ * go out as they are; a random key needs one masked copy, as in any client.
+ */
+export function wsMessage(parts: Buffer[], mode: 'none' | 'zero' | 'random'): Buffer[] {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const header = wsHeader(length, mode !== 'none');
+  if (mode === 'none') return [header, ...parts];
+  if (mode === 'zero') {
+    header.fill(0, header.length - 4);
+    return [header, ...parts];
+  }
+  const key = randomKey(header);
+  const out = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const p of parts) {
+    // The key runs on across parts: rotate it by where this part starts.
+    const k = offset % 4 === 0 ? key : Buffer.from([0, 1, 2, 3].map((i) => key[(i + offset) % 4]!));
+    maskInto(p, k, out, offset, p.length);
+    offset += p.length;
+  }
+  return [header, out];
+}
