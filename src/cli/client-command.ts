@@ -100,7 +100,7 @@ export function registerClientCommand(program: Command): void {
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
-    const admin = createAdminServer({ ready: () => client.ready, registry: client.metrics.registry });
+    const admin = createAdminServer({ ready: () => client.ready, notReadyReason: () => client.notReadyReason(), registry: client.metrics.registry });
     const adminAddr = hostPort(values.adminAddr as string, await listen(admin, values.adminAddr as string, values.adminPort as number));
     logger.info({ admin: adminAddr, id: config.id, upstreams: config.upstreams.length, strictForwarding: config.strictForwarding }, 'adit client starting');
     client.start();

@@ -67,6 +67,7 @@ export class AditClient extends EventEmitter {
   private readonly sessions = new Set<Session>();
   private loop?: Promise<void>;
   state: ClientState = 'idle';
+  private lastFailure: string | undefined;
   results: UpstreamResult[] = [];
 
   constructor(private readonly o: ClientOptions) {
@@ -89,6 +90,14 @@ export class AditClient extends EventEmitter {
     return this.state === 'connected' && this.results.length === this.routes.size && this.results.every((r) => r.accepted);
   }
 
+  /** A line saying why the client is not ready (for /readyz). */
+  notReadyReason(): string {
+    if (this.state !== 'connected') return this.lastFailure ? `not connected (${this.lastFailure})` : 'not connected yet';
+    const refused = this.results.filter((r) => !r.accepted);
+    if (refused.length) return `server refused ${refused.map((r) => `${r.upstream} (${r.code}: ${r.reason ?? ''})`).join(', ')}`;
+    return 'waiting for the server to answer every upstream';
+  }
+
   start(): void {
     this.loop ??= this.run();
   }
@@ -102,6 +111,7 @@ export class AditClient extends EventEmitter {
         const e = err as ConnectError;
         reason = e.message;
         this.metrics.connectFailures.inc({ reason: e.reason ?? 'error' });
+        this.lastFailure = e.message;
         this.log.warn({ url: this.url.origin + this.url.pathname, reason: e.message }, 'cannot connect to the server');
       }
       this.state = this.abort.signal.aborted ? 'closed' : 'connecting';

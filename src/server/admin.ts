@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 /** What an admin port serves; /status is only there when `status` is given. */
 export interface AdminHandlers {
   ready: () => boolean;
+  /** Why it is not ready, for the /readyz body (shown by kubectl describe on a failing probe). */
+  notReadyReason?: () => string;
   registry: Registry;
   /** Returns the JSON for /status, or a status code when the caller is not allowed. */
   status?: (req: http.IncomingMessage) => Promise<{ code: number; body: unknown }>;
@@ -32,7 +34,7 @@ async function handle(h: AdminHandlers, req: http.IncomingMessage, res: http.Ser
     case '/healthz':
       return text(200, 'ok\n');
     case '/readyz':
-      return h.ready() ? text(200, 'ready\n') : text(503, 'not ready\n');
+      return h.ready() ? text(200, 'ready\n') : text(503, `not ready${h.notReadyReason ? `: ${h.notReadyReason()}` : ''}\n`);
     case '/metrics': {
       const body = await h.registry.metrics();
       res.writeHead(200, { 'content-type': h.registry.contentType });

@@ -122,6 +122,7 @@ export class AditServer extends EventEmitter {
     if (o.adminPort !== undefined) {
       this.adminServer = createAdminServer({
         ready: () => this.listening && !this.draining,
+        notReadyReason: () => (this.draining ? 'draining' : 'not listening yet'),
         registry: this.metrics.registry,
         status: (req) => this.statusFor(req),
       });

@@ -89,7 +89,9 @@ describe('refusals', { timeout: 60_000 }, () => {
     assert.equal((await client.waitLog(refusedLine('http:not.allowed.test'))).code, 'NOT_ALLOWED');
     assert.equal(client.logs.some(refusedLine('http:a.limited.test')), false);
     assert.equal((await roundTrip(limitedPort, 'still works')).toString(), 'still works');
-    assert.equal(await readyz(await client.waitLog((l) => l.msg === 'adit client starting')), 503, 'not ready while an upstream is refused');
+    const adminLine = await client.waitLog((l) => l.msg === 'adit client starting');
+    assert.equal(await readyz(adminLine), 503, 'not ready while an upstream is refused');
+    assert.match((await httpGet(`http://${String(adminLine.admin)}/readyz`)).body, new RegExp(`not ready: server refused tcp:${outside} \\(NOT_ALLOWED: port ${outside} is not allowed for this token\\)`));
     await client.stop();
 
     const low = await startClient({ url: server.url, token: TOKEN, id: 'low', upstreams: ['tcp:80=127.0.0.1:1'] });
