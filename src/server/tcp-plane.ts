@@ -100,9 +100,14 @@ export class TcpPlane {
       this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
       this.log.info({ route, peer, client: owner.clientId, reason: err.message }, 'visitor refused by the client');
     });
+    const started = Date.now();
     void splice(socket, stream, { fromSocket: (n) => bytesIn.inc(n), fromStream: (n) => bytesOut.inc(n) }).then(() => {
       open.dec();
       this.visitors.delete(socket);
+      // Per-connection lines only when asked for: building them costs on a busy port.
+      if (this.log.isLevelEnabled('debug')) {
+        this.log.debug({ route, peer, client: owner.clientId, bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten, ms: Date.now() - started, accepted }, 'visitor connection closed');
+      }
     });
     socket.resume();
   }
