@@ -97,11 +97,16 @@ async function main(): Promise<void> {
     const aditProblem = await aditWorks();
     if (aditProblem) notes.push(`adit skipped: ${aditProblem}`);
     else participants.push(aditParticipant('adit ws', false), aditParticipant('adit wss', true));
+    // A/B: another build of adit (e.g. a patched copy of dist/) as an extra participant in the same run.
+    const variant = process.env.ADIT_BENCH_VARIANT;
+    if (variant) participants.push(aditParticipant('adit ws variant', false, variant));
     const ext = externalParticipant();
     if (ext) participants.push(ext);
     if (opts.only) {
       const want = opts.only.split(',').map((s) => s.trim().toLowerCase());
-      participants = participants.filter((p) => want.some((w) => p.name.toLowerCase().includes(w)));
+      // A word naming a participant exactly picks just it ('adit ws' is not 'adit wss'); otherwise any name containing it.
+      const picks = (w: string) => (participants.some((p) => p.name.toLowerCase() === w) ? (n: string) => n === w : (n: string) => n.includes(w));
+      participants = participants.filter((p) => want.some((w) => picks(w)(p.name.toLowerCase())));
     }
     const scenarios = opts.scenarios ? SCENARIOS.filter((s) => opts.scenarios!.split(',').includes(s.id)) : SCENARIOS;
 

@@ -30,11 +30,12 @@ async function selfSignedCert(dir: string): Promise<{ cert: string; key: string 
   return { cert, key };
 }
 
-export function aditParticipant(name: string, tls: boolean): Participant {
+/** `main` lets an A/B run put a modified build beside the tree's own (ADIT_BENCH_VARIANT in run.ts). */
+export function aditParticipant(name: string, tls: boolean, main = ADIT_MAIN): Participant {
   return {
     name,
     kind: 'tunnel',
-    describe: tls ? 'adit server + client over wss (TLS terminated by adit server, ECDSA P-256 self-signed)' : 'adit server + client over plain ws',
+    describe: (main === ADIT_MAIN ? '' : `${main}: `) + (tls ? 'adit server + client over wss (TLS terminated by adit server, ECDSA P-256 self-signed)' : 'adit server + client over plain ws'),
     async start(targets, workDir) {
       const dir = join(workDir, slug(name));
       mkdirSync(dir, { recursive: true });
@@ -43,7 +44,7 @@ export function aditParticipant(name: string, tls: boolean): Participant {
       const env = { ...process.env, ADIT_TOKEN: token };
       const tlsFiles = tls ? await selfSignedCert(dir) : undefined;
       const serverArgs = [
-        ...nodeArgs(), ADIT_MAIN, 'server',
+        ...nodeArgs(), main, 'server',
         '--control-addr', '127.0.0.1', '--control-port', String(controlPort), '--control-path', '/tunnel',
         '--data-addr', '127.0.0.1', '--port', String(httpPort), '--allow-ports', '1024-65535',
         '--admin-addr', '127.0.0.1', '--admin-port', String(serverAdmin), '--log-level', 'warn', '--drain-timeout', '1s',
@@ -65,7 +66,7 @@ export function aditParticipant(name: string, tls: boolean): Participant {
         });
         upstreams.push('--upstream', `${HTTP_HOST}=http://127.0.0.1:${targets.http}`);
         const clientArgs = [
-          ...nodeArgs(), ADIT_MAIN, 'client',
+          ...nodeArgs(), main, 'client',
           '--url', `${tls ? 'wss' : 'ws'}://127.0.0.1:${controlPort}/tunnel`, '--id', `bench-${slug(name)}`,
           ...upstreams,
           '--admin-addr', '127.0.0.1', '--admin-port', String(clientAdmin), '--log-level', 'warn',
