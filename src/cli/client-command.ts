@@ -27,6 +27,7 @@ export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'dialTimeout', type: 'duration', arg: 'duration', description: 'give up dialling an upstream after this long', default: '10s' },
   { key: 'reconnectMin', type: 'duration', arg: 'duration', description: 'first reconnect delay', default: '250ms' },
   { key: 'reconnectMax', type: 'duration', arg: 'duration', description: 'longest reconnect delay (short, so a returning server gets its tunnels back within 2 s)', default: '1500ms' },
+  { key: 'maxStreams', type: 'int', arg: 'n', description: 'streams the server may have open to this client at once', default: 16384 },
   { key: 'drainTimeout', type: 'duration', arg: 'duration', description: 'on SIGTERM, wait this long for open streams', default: '10s' },
   { key: 'printToken', type: 'bool', description: 'inlets compatibility: accepted, no effect (adit never prints tokens)', env: false },
   ...COMMON_SPECS,
@@ -84,6 +85,8 @@ export function buildClientConfig(v: Resolved, env: NodeJS.ProcessEnv): Omit<Cli
     keepaliveTimeout: v.keepaliveTimeout as number,
     backoffMin: v.reconnectMin as number,
     backoffMax: v.reconnectMax as number,
+    maxStreams: v.maxStreams as number,
+    sessionMemory: v.sessionMemory as number,
   };
 }
 

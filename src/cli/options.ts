@@ -9,7 +9,7 @@ import { ConfigError } from './errors.js';
  * key. Values resolve flags > environment > config file > default, and every
  * value is validated with a message that names where it came from.
  */
-export type OptionType = 'string' | 'int' | 'port' | 'duration' | 'bool' | 'list';
+export type OptionType = 'string' | 'int' | 'port' | 'duration' | 'size' | 'bool' | 'list';
 
 export interface OptionSpec {
   /** camelCase key in the config file and in the resolved values. */
@@ -150,6 +150,16 @@ function bad(spec: OptionSpec, value: unknown, origin: string, why: string): Con
   return new ConfigError(`invalid value ${shown} for ${spec.key} (from ${origin}): ${why}`);
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** Bytes for "65536", "64KiB", "256MiB", "1GiB" (and decimal kB/MB/GB). */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[m[2]!.toLowerCase()];
+  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+}
+
 export function coerce(spec: OptionSpec, value: unknown, origin: string): unknown {
   switch (spec.type) {
     case 'string':
@@ -169,6 +179,11 @@ export function coerce(spec: OptionSpec, value: unknown, origin: string): unknow
       if (!Number.isInteger(n) || n < 0) throw bad(spec, value, origin, 'expected a whole number');
       if (spec.type === 'port' && n > 65535) throw bad(spec, value, origin, 'expected a port number from 0 to 65535');
       return n;
+    }
+    case 'size': {
+      const bytes = typeof value === 'number' ? value : parseSize(String(value));
+      if (bytes === undefined || !Number.isInteger(bytes) || bytes < 0) throw bad(spec, value, origin, 'expected a size such as 65536, 64KiB or 256MiB');
+      return bytes;
     }
     case 'duration': {
       if (typeof value === 'number' && value === 0) return 0;

@@ -27,6 +27,7 @@ export const SERVER_SPECS: OptionSpec[] = [
   { key: 'requestTimeout', type: 'duration', arg: 'duration', description: 'HTTP port: time allowed for a whole request body', default: '5m' },
   { key: 'maxHeaderSize', type: 'int', arg: 'bytes', description: 'HTTP port: largest request head', default: 16384 },
   { key: 'maxStreams', type: 'int', arg: 'n', description: 'streams one client may have open at once', default: 16384 },
+  { key: 'helloTimeout', type: 'duration', arg: 'duration', description: 'a client must send its HELLO within this long', default: '10s' },
   { key: 'disableTransportWrapping', type: 'bool', description: 'inlets compatibility: accepted, no effect (adit never rewrites HTTP)', env: false },
   { key: 'printToken', type: 'bool', description: 'inlets compatibility: accepted, no effect (adit never prints tokens)', env: false },
   ...COMMON_SPECS,
@@ -56,6 +57,8 @@ export function resolveServerValues(flags: Record<string, unknown>, env: NodeJS.
 export function checkCommon(v: Resolved): void {
   if (!LOG_LEVELS.includes(v.logLevel as string)) throw new ConfigError(`invalid value "${String(v.logLevel)}" for logLevel: expected one of ${LOG_LEVELS.join(', ')}`);
   if (v.logFormat !== undefined && v.logFormat !== 'json' && v.logFormat !== 'pretty') throw new ConfigError(`invalid value "${String(v.logFormat)}" for logFormat: expected json or pretty`);
+  if (v.maxStreams !== undefined && (v.maxStreams as number) < 1) throw new ConfigError(`invalid value ${String(v.maxStreams)} for maxStreams: at least 1`);
+  if ((v.sessionMemory as number) < 1024 * 1024) throw new ConfigError(`invalid value ${String(v.sessionMemory)} for sessionMemory: at least 1MiB`);
   if ((v.keepaliveInterval as number) > 0 && (v.keepaliveTimeout as number) <= (v.keepaliveInterval as number)) {
     throw new ConfigError('keepaliveTimeout must be longer than keepaliveInterval');
   }
@@ -129,6 +132,8 @@ export function buildServerOptions(v: Resolved, logger: ServerOptions['logger'])
     requestTimeout: v.requestTimeout as number,
     maxHeaderSize: v.maxHeaderSize as number,
     maxStreams: v.maxStreams as number,
+    helloTimeout: v.helloTimeout as number,
+    sessionMemory: v.sessionMemory as number,
     logger,
   };
 }

@@ -28,6 +28,10 @@ export interface ClientOptions {
   dialTimeout: number;
   keepaliveInterval: number;
   keepaliveTimeout: number;
+  /** Streams the server may have open to this client at once; more are refused (STREAM_LIMIT). */
+  maxStreams?: number;
+  /** Receive buffers the session may hold in all (bytes). */
+  sessionMemory?: number;
   /** WebSocket handshake deadline and HELLO answer deadline (ms). */
   connectTimeout?: number;
   backoffMin?: number;
@@ -166,6 +170,8 @@ export class AditClient extends EventEmitter {
       role: 'initiator',
       keepaliveInterval: this.o.keepaliveInterval,
       keepaliveTimeout: this.o.keepaliveTimeout,
+      ...(this.o.maxStreams ? { maxStreams: this.o.maxStreams } : {}),
+      ...(this.o.sessionMemory ? { memoryBudget: this.o.sessionMemory } : {}),
     });
     this.session = session;
     this.sessions.add(session);

@@ -39,6 +39,8 @@ export interface ServerOptions {
   keepAliveTimeout?: number;
   /** Streams the server opens to one client at once; visitors past it are reset (TCP) or get 503 (HTTP). */
   maxStreams?: number;
+  /** Receive buffers one client session may hold in all (the mux memory budget, bytes). */
+  sessionMemory?: number;
   logger: Logger;
 }
 

@@ -198,6 +198,7 @@ export class AditServer extends EventEmitter {
       role: 'acceptor',
       keepaliveInterval: o.keepaliveInterval,
       keepaliveTimeout: o.keepaliveTimeout,
+      ...(o.sessionMemory ? { memoryBudget: o.sessionMemory } : {}),
     });
     const timer = setTimeout(() => {
       this.log.warn({ remote }, 'no HELLO in time; closing');

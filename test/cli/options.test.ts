@@ -72,6 +72,12 @@ describe('config precedence and validation', () => {
     assert.throws(() => serverConfig(['--config', bad, '--token', 't']), (e: Error) => /"fast"/.test(e.message) && /keepaliveInterval/.test(e.message) && /bad\.yaml/.test(e.message));
     assert.throws(() => serverConfig(['--allow-ports', '1-2-3', '--token', 't']), /allowPorts/);
     assert.throws(() => serverConfig([]), /no token/);
+    assert.equal(serverConfig(['--token', 't', '--session-memory', '64MiB']).sessionMemory, 64 * 1024 * 1024);
+    assert.equal(serverConfig(['--token', 't'], { ADIT_SESSION_MEMORY: '2000000' }).sessionMemory, 2_000_000);
+    assert.throws(() => serverConfig(['--token', 't', '--session-memory', 'lots']), /"lots" for sessionMemory/);
+    assert.throws(() => serverConfig(['--token', 't', '--session-memory', '64KiB']), /sessionMemory: at least 1MiB/);
+    assert.throws(() => serverConfig(['--token', 't', '--max-streams', '0']), /maxStreams: at least 1/);
+    assert.throws(() => clientConfig(['--url', 'ws://127.0.0.1:1', '--token', 't', '--upstream', 'tcp:1=a:1', '--max-streams', '0']), /maxStreams: at least 1/);
     assert.throws(() => serverConfig(['--token', 't', '--tls-cert', join(dir, 'missing.crt'), '--tls-key', join(dir, 'missing.key')]), /cannot read tlsCert .*missing\.crt: ENOENT/);
     assert.throws(() => serverConfig(['--token', 't', '--tls-cert', file]), /given together/);
   });

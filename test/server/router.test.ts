@@ -83,11 +83,11 @@ describe('limits, host ownership and pooled-stream reuse', { timeout: 30_000 }, 
     await Promise.all(targets.map(closeQuietly));
   });
 
-  async function tunnel(upstreams: string[], maxStreams?: number) {
+  async function tunnel(upstreams: string[], maxStreams?: number, clientMaxStreams?: number) {
     const server = makeServer('limits', { httpPort: await freePort(), ...(maxStreams ? { maxStreams } : {}) });
     servers.push(server);
     const addr = await server.start();
-    const client = makeClient(`ws://${addr.control}/tunnel`, 'limits', upstreams);
+    const client = makeClient(`ws://${addr.control}/tunnel`, 'limits', upstreams, clientMaxStreams ? { maxStreams: clientMaxStreams } : {});
     clients.push(client);
     const up = connected(client);
     client.start();
@@ -150,5 +150,21 @@ describe('limits, host ownership and pooled-stream reuse', { timeout: 30_000 }, 
     held.destroy();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await httpGet(`http://${addr.http}/`, { host: 'web.test' })).status, 200, 'free again once the visitor left');
+  });
+
+  it('the client caps the streams it accepts too (--max-streams on the client)', async () => {
+    const sink = net.createServer((s) => s.on('error', () => undefined).resume());
+    targets.push(sink);
+    const tcpPort = await freePort();
+    await tunnel([`tcp:${tcpPort}=127.0.0.1:${await listenLocal(sink)}`], undefined, 1);
+    const held = net.connect({ host: '127.0.0.1', port: tcpPort });
+    held.on('error', () => undefined);
+    await new Promise((r) => held.once('connect', r));
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await visitorOutcome(tcpPort, 'x');
+    assert.equal(second.error, 'ECONNRESET');
+    const metrics = await servers.at(-1)!.metrics.registry.metrics();
+    assert.match(metrics, new RegExp(`adit_server_dial_failures_total\\{upstream="tcp:${tcpPort}",reason="stream_limit"\\} 1`));
+    held.destroy();
   });
 });
