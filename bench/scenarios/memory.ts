@@ -23,7 +23,7 @@ export const memory: Scenario = {
     try {
       await sleep(1500);
       const idle = rssProbe(fresh.watched).read();
-      // OpenSSH walks every channel on each loop turn, so opening 10,000 takes it 1.5-2 minutes; its
+      // OpenSSH opens channels ever slower as they accumulate (10,000 took 84-130 s here); its
       // per-connection cost is linear (measured 66.9 KiB at 10,000 and 67.2 KiB at 2,000), so it holds fewer.
       const count = participant.name.startsWith('ssh') ? Math.min(2000, profile.idleConnections) : profile.idleConnections;
       const load = new LoadChild('idle', { port: fresh.ports.echo, count, concurrency: 200 }, 180_000);
