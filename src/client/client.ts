@@ -5,13 +5,13 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { Session, type MuxStream } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
-import type { ServerHello, UpstreamResult } from '../server/hello.js';
+import type { ServerHello, UpstreamResult } from '../protocol/hello.js';
 import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
 import { proxyFor, serverUrl } from './server-url.js';
-import { splice } from './splice.js';
+import { splice } from '../transport/splice.js';
 import { formatTarget, parseHostPort, targetKey, type Target } from './target.js';
 import { routeName, type Upstream } from './upstream.js';
 

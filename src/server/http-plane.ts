@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { splice } from '../client/splice.js';
+import { splice } from '../transport/splice.js';
 import type { ClientHandle } from './client-handle.js';
 import { normalizeHost } from './host-match.js';
 import type { ServerMetrics } from './metrics.js';

@@ -8,7 +8,7 @@ import { AditError, WireCode, WS_SUBPROTOCOL, type Hello } from '../protocol/ind
 import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { createAdminServer } from './admin.js';
 import type { ClientHandle } from './client-handle.js';
-import { helloProblem, parseRoute, type ClientHello, type ServerHello, type UpstreamResult } from './hello.js';
+import { helloProblem, parseRoute, type ClientHello, type ServerHello, type UpstreamResult } from '../protocol/hello.js';
 import { claimAllowed } from './host-match.js';
 import { HttpPlane } from './http-plane.js';
 import { closeServer, hostPort, listen } from './listen.js';

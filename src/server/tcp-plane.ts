@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { resetSocket, splice } from '../client/splice.js';
+import { resetSocket, splice } from '../transport/splice.js';
 import type { ClientHandle } from './client-handle.js';
 import type { ServerMetrics } from './metrics.js';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { AditClient } from '../../src/client/client.js';
-import { helloProblem, parseRoute } from '../../src/server/hello.js';
+import { helloProblem, parseRoute } from '../../src/protocol/hello.js';
 import { routeCandidates, upstreamFailure } from '../../src/server/http-plane.js';
 import type { AditServer } from '../../src/server/server.js';
 import { freePort } from '../helpers/adit.js';

@@ -1,4 +1,4 @@
-import type { Hello } from '../protocol/index.js';
+import type { Hello } from './frame.js';
 
 /**
  * The application part of HELLO (see docs/hello.md).
