@@ -258,7 +258,8 @@ export class AditClient extends EventEmitter {
       }
       target = { host: hp.host, port: hp.port, tls: up.target.tls };
     }
-    this.metrics.streamsTotal.inc({ upstream: route });
+    const m = this.metrics.forRoute(route);
+    m.streamsTotal.inc();
     dial(target, { timeout: this.o.dialTimeout, ca: this.o.ca }).then(
       (socket: Socket) => {
         if (s.destroyed) {
@@ -266,11 +267,8 @@ export class AditClient extends EventEmitter {
           return;
         }
         s.accept();
-        const g = this.metrics.streamsOpen.labels({ upstream: route });
-        g.inc();
-        const bIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
-        const bOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
-        void splice(socket, s, { fromStream: (n) => bIn.inc(n), fromSocket: (n) => bOut.inc(n) }).then(() => g.dec());
+        m.streamsOpen.inc();
+        void splice(socket, s, { fromStream: (n) => m.bytesIn.inc(n), fromSocket: (n) => m.bytesOut.inc(n) }).then(() => m.streamsOpen.dec());
       },
       (err: NodeJS.ErrnoException) => {
         const code = dialFailureCode(err);

@@ -117,8 +117,8 @@ export class HttpPlane {
     const open = (options: { host?: string | null; adit?: { route: string; peer: string; target?: string } }): Duplex => {
       const meta = options.adit!;
       const stream = client.session.open({ route: meta.route, peer: meta.peer, ...(meta.target ? { target: meta.target } : {}) });
-      this.metrics.streamsTotal.inc({ upstream: meta.route });
-      const g = this.metrics.streamsOpen.labels({ upstream: meta.route });
+      const { streamsTotal, streamsOpen: g } = this.metrics.forRoute(meta.route);
+      streamsTotal.inc();
       g.inc();
       stream.once('close', () => g.dec());
       // HTTP has no half-close: once the upstream side ended, the connection is done (as net.Socket with allowHalfOpen false).
@@ -157,8 +157,7 @@ export class HttpPlane {
       return plain(res, 503, 'too many open streams to this tunnel client');
     }
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const bytesIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
-    const bytesOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
+    const { bytesIn, bytesOut } = this.metrics.forRoute(route);
     // A pooled stream can die just as it is reused (the upstream closed an idle
     // keep-alive connection); a request without a body is then safe to send again once.
     const retryable = ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
@@ -248,7 +247,7 @@ export class HttpPlane {
     }
     stream.write(`${text}\r\n`);
     if (head.length) stream.write(head);
-    const g = this.metrics.streamsOpen.labels({ upstream: route });
+    const g = this.metrics.forRoute(route).streamsOpen;
     g.inc();
     const onRefused = (err: Error): void => {
       g.dec();

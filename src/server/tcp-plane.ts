@@ -86,11 +86,9 @@ export class TcpPlane {
       return;
     }
     this.visitors.add(socket);
-    this.metrics.streamsTotal.inc({ upstream: route });
-    const open = this.metrics.streamsOpen.labels({ upstream: route });
+    const { streamsTotal, streamsOpen: open, bytesIn, bytesOut } = this.metrics.forRoute(route);
+    streamsTotal.inc();
     open.inc();
-    const bytesIn = this.metrics.bytes.labels({ upstream: route, direction: 'in' });
-    const bytesOut = this.metrics.bytes.labels({ upstream: route, direction: 'out' });
     let accepted = false;
     stream.once('accept', () => {
       accepted = true;
