@@ -21,13 +21,14 @@ export interface SessionStats {
 
 /**
  * Windows are sized from the smallest RTT seen, which is the path without
- * queueing. On loopback that is tens of microseconds while a busy event loop
- * answers in about half a millisecond or more, hence the floor.
+ * queueing. On loopback that is tens of microseconds, less than a busy event
+ * loop takes to answer, hence the floor.
  */
-const MIN_FLOW_RTT_MS = 0.5;
+const MIN_FLOW_RTT_MS = 0.25;
 /** The smallest RTT is forgotten over this period, so a changed path is noticed. */
 const RTT_MIN_PERIOD_MS = 60_000;
 const RTT_PROBE_MS = 1000;
+const EARLY_PINGS = 4;
 
 /**
  * A multiplexed session over one Transport. Either side may open streams; the
@@ -313,10 +314,18 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     this.earlyPing();
   }
 
-  /** An RTT sample taken once both HELLOs are out, while the path is still idle, sizes the windows. */
+  /**
+   * RTT samples taken once both HELLOs are out, while the path is still idle,
+   * size the windows. A few in a row: the first answer of a fresh process is
+   * slowed by its own warm-up.
+   */
   private earlyPing(): void {
-    if (this.helloSent && this.peerHello && !this.closed) this.ping().catch(() => {});
+    if (!this.helloSent || !this.peerHello || this.closed) return;
+    let left = EARLY_PINGS;
+    const next = (): void => { if (--left > 0 && !this.closed) this.ping().then(next, () => {}); };
+    this.ping().then(next, () => {});
   }
+
 
   private onOpen(id: number, window: number, meta: OpenMeta): void {
     const peerParity = this.options.role === 'initiator' ? 0 : 1;
