@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import { AditClient, parseUpstreams, type ClientOptions, type Upstream } from '../client/index.js';
 import { createAdminServer } from '../server/admin.js';
 import { hostPort, listen } from '../server/listen.js';
-import { COMMON_SPECS } from './common-options.js';
+import { COMMON_SPECS, resolveCommandValues } from './common-options.js';
 import { ConfigError } from './errors.js';
-import { checkCommon } from './server-command.js';
 import { createLogger, type LogFormat } from './logger.js';
-import { loadConfigFile, registerOptions, resolveValues, type OptionSpec, type Resolved } from './options.js';
+import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
 import { VERSION } from './version.js';
 
@@ -34,11 +33,7 @@ export const CLIENT_SPECS: OptionSpec[] = [
 ];
 
 export function resolveClientValues(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Resolved {
-  const configPath = (flags.config as string | undefined) ?? env.ADIT_CONFIG;
-  const file = configPath ? loadConfigFile(configPath, CLIENT_SPECS) : {};
-  const values = resolveValues(CLIENT_SPECS, flags, env, file, configPath);
-  checkCommon(values);
-  return values;
+  return resolveCommandValues(CLIENT_SPECS, flags, env);
 }
 
 /** The settings that define a client, minus the logger: what the inlets-form tests compare. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AditServer, PortSet, TokenSet, parseAccessFile, readTokenFile, type ServerOptions } from '../server/index.js';
-import { COMMON_SPECS } from './common-options.js';
+import { COMMON_SPECS, resolveCommandValues } from './common-options.js';
 import { ConfigError } from './errors.js';
-import { createLogger, LOG_LEVELS, type LogFormat } from './logger.js';
-import { loadConfigFile, registerOptions, resolveValues, type OptionSpec, type Resolved } from './options.js';
+import { createLogger, type LogFormat } from './logger.js';
+import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
 
 export const SERVER_SPECS: OptionSpec[] = [
@@ -47,22 +47,9 @@ export function registerServerCommand(program: Command): void {
 }
 
 export function resolveServerValues(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Resolved {
-  const configPath = (flags.config as string | undefined) ?? env.ADIT_CONFIG;
-  const file = configPath ? loadConfigFile(configPath, SERVER_SPECS) : {};
-  const values = resolveValues(SERVER_SPECS, flags, env, file, configPath);
-  checkCommon(values);
-  return values;
+  return resolveCommandValues(SERVER_SPECS, flags, env);
 }
 
-export function checkCommon(v: Resolved): void {
-  if (!LOG_LEVELS.includes(v.logLevel as string)) throw new ConfigError(`invalid value "${String(v.logLevel)}" for logLevel: expected one of ${LOG_LEVELS.join(', ')}`);
-  if (v.logFormat !== undefined && v.logFormat !== 'json' && v.logFormat !== 'pretty') throw new ConfigError(`invalid value "${String(v.logFormat)}" for logFormat: expected json or pretty`);
-  if (v.maxStreams !== undefined && (v.maxStreams as number) < 1) throw new ConfigError(`invalid value ${String(v.maxStreams)} for maxStreams: at least 1`);
-  if ((v.sessionMemory as number) < 1024 * 1024) throw new ConfigError(`invalid value ${String(v.sessionMemory)} for sessionMemory: at least 1MiB`);
-  if ((v.keepaliveInterval as number) > 0 && (v.keepaliveTimeout as number) <= (v.keepaliveInterval as number)) {
-    throw new ConfigError('keepaliveTimeout must be longer than keepaliveInterval');
-  }
-}
 
 /** Turns resolved values into ServerOptions: reads token files, the access file and TLS paths, and checks they fit together. */
 /** Every accepted token from flags, the token file and the access file. Throws ConfigError on unusable files. */

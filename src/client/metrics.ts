@@ -1,11 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-
-export interface RouteMetrics {
-  streamsTotal: { inc(n?: number): void };
-  streamsOpen: { inc(n?: number): void; dec(n?: number): void };
-  bytesIn: { inc(n?: number): void };
-  bytesOut: { inc(n?: number): void };
-}
+import { routeMetricsCache } from '../transport/route-metrics.js';
 
 /** Prometheus metrics of one client. Byte direction: "in" = from the server side (visitors), "out" = from the upstream back. */
 export class ClientMetrics {
@@ -19,26 +13,8 @@ export class ClientMetrics {
   readonly dialFailures = new Counter({ name: 'adit_client_dial_failures_total', help: 'Streams refused, by upstream and reason', labelNames: ['upstream', 'reason'], registers: [this.registry] });
   readonly bytes = new Counter({ name: 'adit_client_bytes_total', help: 'Bytes per upstream; in = towards the upstream, out = back to the server', labelNames: ['upstream', 'direction'], registers: [this.registry] });
   readonly rtt: Gauge;
-  private readonly routes = new Map<string, RouteMetrics>();
-
-  /**
-   * The per-route children, made once per route: labels() hashes the labels
-   * and binds a fresh set of functions on every call, which a busy port would
-   * pay on every connection. Routes are the declared upstreams, so this stays small.
-   */
-  forRoute(route: string): RouteMetrics {
-    let m = this.routes.get(route);
-    if (!m) {
-      m = {
-        streamsTotal: this.streamsTotal.labels({ upstream: route }),
-        streamsOpen: this.streamsOpen.labels({ upstream: route }),
-        bytesIn: this.bytes.labels({ upstream: route, direction: 'in' }),
-        bytesOut: this.bytes.labels({ upstream: route, direction: 'out' }),
-      };
-      this.routes.set(route, m);
-    }
-    return m;
-  }
+  /** Per-route children of streamsTotal, streamsOpen and bytes, made once per route. */
+  readonly forRoute = routeMetricsCache(this);
 
   constructor(rtt: () => number | undefined) {
     this.rtt = new Gauge({

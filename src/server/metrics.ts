@@ -1,11 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-
-export interface RouteMetrics {
-  streamsTotal: { inc(n?: number): void };
-  streamsOpen: { inc(n?: number): void; dec(n?: number): void };
-  bytesIn: { inc(n?: number): void };
-  bytesOut: { inc(n?: number): void };
-}
+import { routeMetricsCache } from '../transport/route-metrics.js';
 
 /**
  * Prometheus metrics of one server. Each server has its own registry, so
@@ -24,26 +18,8 @@ export class ServerMetrics {
   readonly replaced = new Counter({ name: 'adit_server_sessions_replaced_total', help: 'Sessions replaced by a reconnect of the same client id', registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'adit_server_http_requests_total', help: 'HTTP requests routed, by upstream and status code', labelNames: ['upstream', 'code'], registers: [this.registry] });
   readonly rtt: Gauge;
-  private readonly routes = new Map<string, RouteMetrics>();
-
-  /**
-   * The per-route children, made once per route: labels() hashes the labels
-   * and binds a fresh set of functions on every call, which a busy port would
-   * pay on every connection. Routes are the declared upstreams, so this stays small.
-   */
-  forRoute(route: string): RouteMetrics {
-    let m = this.routes.get(route);
-    if (!m) {
-      m = {
-        streamsTotal: this.streamsTotal.labels({ upstream: route }),
-        streamsOpen: this.streamsOpen.labels({ upstream: route }),
-        bytesIn: this.bytes.labels({ upstream: route, direction: 'in' }),
-        bytesOut: this.bytes.labels({ upstream: route, direction: 'out' }),
-      };
-      this.routes.set(route, m);
-    }
-    return m;
-  }
+  /** Per-route children of streamsTotal, streamsOpen and bytes, made once per route. */
+  readonly forRoute = routeMetricsCache(this);
 
   constructor(rtts: () => Iterable<[string, number | undefined]>) {
     this.rtt = new Gauge({
