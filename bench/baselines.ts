@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadChild, runLoad } from './load/driver.js';
 import type { ConnRateResult } from './load/connrate.js';
-import { freePort, rssBytes } from './procs.js';
+import { freeStablePort, rssBytes } from './procs.js';
 import { runIperf } from './tools/iperf.js';
 import { startNginx } from './tools/nginx.js';
 import { runWrk } from './tools/wrk.js';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const targets = new LoadChild('targets', {}, 3600_000);
   const t = await targets.waitFor('ready');
   const nginx = await startNginx(dir);
-  const iperf = await freePort();
+  const iperf = await freeStablePort();
   const relay = spawnChild<Record<string, number>>('relay', JSON.stringify({ rr: t.rr as number, iperf }));
   const proxy = spawnChild<number>('proxy', String(nginx.port));
   try {

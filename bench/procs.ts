@@ -204,3 +204,28 @@ export async function waitForListen(port: number, timeoutMs = 10_000): Promise<v
   }
   throw new Error(`nothing listens on ${port}`);
 }
+
+/**
+ * A free loopback port below the kernel's ephemeral range, for a target that is not always bound
+ * (iperf3 -1 listens only during a test): neither freePort() nor an outgoing connection can take it
+ * meanwhile, which would send iperf3 through the wrong listener.
+ */
+export async function freeStablePort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: keep the default
+  }
+  const floor = 10_000;
+  for (let i = 0; i < 200 && low > floor + 1; i++) {
+    const port = floor + Math.floor(Math.random() * (low - floor - 1));
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok && !isListening(port)) return port;
+  }
+  return freePort();
+}

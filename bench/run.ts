@@ -8,7 +8,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.js';
-import { killAll, freePort, run } from './procs.js';
+import { killAll, freeStablePort, run } from './procs.js';
 import { PROFILES } from './profile.js';
 import { summarize } from './stats.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     const nginx = await startNginx(workDir);
     cleanups.push(() => nginx.proc.stop());
     const targets: TargetPorts = {
-      iperf: await freePort(),
+      iperf: await freeStablePort(),
       echo: ready.echo as number,
       rr: ready.rr as number,
       source: ready.source as number,

@@ -17,6 +17,8 @@ export async function runIperf(o: IperfOptions): Promise<number> {
   const server = startProcess('iperf3', ['-s', '-1', '-B', '127.0.0.1', '-p', String(o.targetPort)], join(o.logDir, 'iperf3-server.log'));
   try {
     await waitForListen(o.targetPort);
+    // A listener that is not this iperf3 (it exited: port taken) would make the test run through the wrong door.
+    if (server.child.exitCode !== null) throw new Error(`iperf3 server exited at once (${server.child.exitCode}); port ${o.targetPort} taken?`);
     const args = ['-c', '127.0.0.1', '-p', String(o.publicPort), '-t', String(o.seconds), '-J', '--connect-timeout', '5000'];
     if (o.reverse) args.push('-R');
     if (o.parallel && o.parallel > 1) args.push('-P', String(o.parallel));
