@@ -71,6 +71,9 @@ async function main(): Promise<void> {
     killAll();
     process.exit(130);
   });
+  // However the harness ends (a closed pipe on stdout included), its helpers (nginx, sshd, adit…) go with it.
+  process.once('exit', killAll);
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => process.exit(1));
 
   try {
     const machine = await describeMachine();

@@ -4,6 +4,12 @@ import { createInterface } from 'node:readline';
 
 const MAIN = new URL('./main.js', import.meta.url).pathname;
 
+/** Load children still running: killed if the harness exits any way at all (an EPIPE on stdout, a crash). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 export interface LoadEvent {
   event: string;
   t: number;
@@ -17,6 +23,8 @@ export class LoadChild {
 
   constructor(mode: string, args: object, timeoutMs: number) {
     this.child = spawn(process.execPath, [MAIN, mode, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(this.child);
+    this.child.once('exit', () => running.delete(this.child));
     let stderr = '';
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     this.done = new Promise((resolve, reject) => {

@@ -18,6 +18,8 @@ export async function startNginx(workDir: string): Promise<{ port: number; proc:
   writeFileSync(
     conf,
     `${asRoot ? 'user root;\n' : ''}daemon off;
+# One process, no master: nothing is left behind if the harness dies and SIGKILLs it.
+master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log warn;
