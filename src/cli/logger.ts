@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty is loaded only for a terminal: it costs megabytes a pod never uses.
+const requireLazy = createRequire(import.meta.url);
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -11,6 +15,7 @@ export function createLogger(level: string, format: LogFormat | undefined, name 
   const useFormat = format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const opts = { name, level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
   if (useFormat === 'pretty') {
+    const pretty = requireLazy('pino-pretty') as typeof PinoPretty;
     return pino(opts, pretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', sync: true }));
   }
   return pino(opts, pino.destination({ fd: 1, sync: true }));

@@ -6,14 +6,21 @@
  */
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { registerClientCommand } from './client-command.js';
-import { registerDemoCommand } from './demo-command.js';
 import { ConfigError, ExitCode } from './errors.js';
-import { registerLinkCommand } from './link-command.js';
-import { registerServerCommand } from './server-command.js';
-import { registerStatusCommand } from './status-command.js';
-import { registerTokenCommand } from './token-command.js';
 import { VERSION } from './version.js';
+
+/**
+ * Commands load on demand: a server pod should not carry the client, the demo
+ * or the Linkerd tooling in memory. `adit --help` loads them all to list them.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  server: async () => (await import('./server-command.js')).registerServerCommand,
+  client: async () => (await import('./client-command.js')).registerClientCommand,
+  token: async () => (await import('./token-command.js')).registerTokenCommand,
+  status: async () => (await import('./status-command.js')).registerStatusCommand,
+  demo: async () => (await import('./demo-command.js')).registerDemoCommand,
+  link: async () => (await import('./link-command.js')).registerLinkCommand,
+};
 
 const name = basename(process.argv[1] ?? 'adit').replace(/\.js$/, '') === 'inlets' ? 'inlets' : 'adit';
 const program = new Command(name)
@@ -21,12 +28,8 @@ const program = new Command(name)
   .version(VERSION)
   .exitOverride()
   .showHelpAfterError();
-registerServerCommand(program);
-registerClientCommand(program);
-registerTokenCommand(program);
-registerStatusCommand(program);
-registerDemoCommand(program);
-registerLinkCommand(program);
+const asked = process.argv[2] ?? '';
+for (const name of asked in COMMANDS ? [asked] : Object.keys(COMMANDS)) (await COMMANDS[name]!())(program);
 for (const c of program.commands) c.exitOverride();
 
 try {

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+
+// yaml is loaded only when a file is read: most deployments configure by flags and env alone.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
 

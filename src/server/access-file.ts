@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+
+// yaml is loaded only when a file is read: most deployments configure by flags and env alone.
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 import { PortSet } from './port-set.js';
 import { readTokenFile, type TokenLimits } from './tokens.js';
 
