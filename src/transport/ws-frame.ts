@@ -32,6 +32,7 @@ export function wsHeader(length: number, masked: boolean): Buffer {
 }
 
 const POOL_SIZE = 8192;
+const rotated = Buffer.alloc(4);
 let pool = Buffer.allocUnsafe(0);
 let poolOffset = POOL_SIZE;
 
@@ -66,8 +67,9 @@ export function wsMessage(parts: Buffer[], mode: 'none' | 'zero' | 'random'): Bu
   let offset = 0;
   for (const p of parts) {
     // The key runs on across parts: rotate it by where this part starts.
-    const k = offset % 4 === 0 ? key : Buffer.from([0, 1, 2, 3].map((i) => key[(i + offset) % 4]!));
-    maskInto(p, k, out, offset, p.length);
+    const r = offset & 3;
+    if (r !== 0) for (let i = 0; i < 4; i++) rotated[i] = key[(i + r) & 3]!;
+    maskInto(p, r === 0 ? key : rotated, out, offset, p.length);
     offset += p.length;
   }
   return [header, out];
