@@ -6,6 +6,7 @@ import { createAdminServer } from '../server/admin.js';
 import { hostPort, listen } from '../server/listen.js';
 import { COMMON_SPECS, resolveCommandValues } from './common-options.js';
 import { ConfigError } from './errors.js';
+import { CLIENT_ID_RULE, isValidClientId } from '../protocol/hello.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
@@ -66,6 +67,8 @@ export function buildClientConfig(v: Resolved, env: NodeJS.ProcessEnv): Omit<Cli
     }
   }
   const id = (v.id as string | undefined) ?? env.POD_NAME ?? hostname();
+  // The server would refuse it on every reconnect; say so once, before dialling.
+  if (!isValidClientId(id)) throw new ConfigError(`invalid value "${id}" for id: expected ${CLIENT_ID_RULE}`);
   return {
     url: v.url as string,
     token,

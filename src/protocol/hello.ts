@@ -35,11 +35,16 @@ export interface ServerHello extends Hello {
 
 export const MAX_UPSTREAMS = 1024;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,252}$/;
+export const CLIENT_ID_RULE = '1-253 characters of letters, digits and . _ : @ -, starting with a letter or digit';
+
+export function isValidClientId(id: string): boolean {
+  return ID.test(id);
+}
 
 /** Checks a client HELLO; returns a reason string when it is unusable. */
 export function helloProblem(h: Hello): string | undefined {
   if (h.v !== 1) return `unsupported protocol version ${String(h.v)} (this server speaks 1)`;
-  if (typeof h.id !== 'string' || !ID.test(h.id)) return 'HELLO "id" must be 1-253 characters of letters, digits and . _ : @ -';
+  if (typeof h.id !== 'string' || !ID.test(h.id)) return `HELLO "id" must be ${CLIENT_ID_RULE}`;
   if (!Array.isArray(h.upstreams) || !h.upstreams.every((u) => typeof u === 'string')) return 'HELLO "upstreams" must be a list of strings';
   if (h.upstreams.length > MAX_UPSTREAMS) return `HELLO declares ${h.upstreams.length} upstreams, more than ${MAX_UPSTREAMS}`;
   return undefined;

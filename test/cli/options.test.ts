@@ -131,3 +131,11 @@ describe('inlets flag forms parse to the same configuration as adit forms', () =
     assert.equal(serverConfig(['--token=a', '--token=b']).tokens, 2);
   });
 });
+
+describe('client id', () => {
+  it('refuses an id the server would refuse, before dialling', () => {
+    const argv = ['--url', 'ws://127.0.0.1:1/tunnel', '--token', 'abcdefghijklmnopqrstuvwxyz', '--upstream', 'tcp:7000=127.0.0.1:1'];
+    assert.throws(() => clientConfig([...argv, '--id', 'bad id']), (e: unknown) => e instanceof ConfigError && /invalid value "bad id" for id/.test(e.message));
+    assert.equal(clientConfig([...argv, '--id', 'home-cluster.a1']).id, 'home-cluster.a1');
+  });
+});
