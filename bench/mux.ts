@@ -31,7 +31,10 @@ const ONLY = new Set(opt('only', '').split(',').filter(Boolean));
 const want = (c: string) => ONLY.size === 0 || ONLY.has(c);
 
 interface Lanes { bulk: number; echo: number }
-const execArgv = process.env.ADIT_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ADIT_BENCH_PROFILE}`] : [];
+const execArgv = [
+  ...(process.env.ADIT_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ADIT_BENCH_PROFILE}`] : []),
+  ...(process.env.ADIT_BENCH_TRACE_GC ? ['--trace-gc'] : []),
+];
 const script = new URL('./mux-peer.js', import.meta.url);
 async function start<T>(args: (string | number)[]): Promise<[ChildProcess, T]> {
   const child = fork(script, args.map(String), { stdio: 'inherit', execArgv });
