@@ -97,18 +97,19 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   /** Opens a stream to the peer. It emits 'accept' once the peer accepted, or errors with the refusal. */
   open(meta: OpenMeta): MuxStream {
     const id = this.nextLocalId;
-    const window = this.chooseWindow();
+    const refusal = this.openRefusal();
+    const window = refusal ? undefined : this.chooseWindow();
     const s = new MuxStream(this, id, meta, true, window ?? 0, this.options.streamHighWaterMark);
-    const refuse = this.openRefusal(window);
-    if (refuse) {
+    if (window === undefined) {
+      const err = refusal ?? new AditError(ErrorCode.BUDGET, 'session memory budget exhausted', WireCode.RESOURCE_EXHAUSTED);
       s.state = 'closed';
-      process.nextTick(() => s.destroy(refuse));
+      process.nextTick(() => s.destroy(err));
       return s;
     }
     this.nextLocalId += 2;
     this.streams.set(id, s);
     this.stats.streamsOpened++;
-    this.writeControl(encodeOpen(id, window!, meta));
+    this.writeControl(encodeOpen(id, window, meta));
     return s;
   }
 
@@ -223,7 +224,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
 
   // ---- FrameHandler (called by the decoder) ----
 
-  dataStart(streamId: number, length: number, flags: number): void {
+  dataStart(streamId: number, length: number): void {
     // Frames behind a fatal one in the same chunk are dropped: the session is gone.
     if (this.closed) { this.currentData = undefined; return; }
     this.requireHello('DATA');
@@ -240,7 +241,6 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     s.recvWindow -= length;
     this.stats.bytesIn += length;
     this.currentData = s;
-    void flags;
   }
 
   data(_streamId: number, chunk: Buffer): void {
@@ -397,13 +397,12 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return w;
   }
 
-  private openRefusal(window: number | undefined): Error | undefined {
+  /** Why this side may not open a stream now, if it may not (the budget is checked after). */
+  private openRefusal(): Error | undefined {
     if (this.closed) return this.closeError ?? new AditError(ErrorCode.SESSION_CLOSED, 'session is closed');
-    const release = () => { if (window !== undefined) this.committed -= window; };
-    if (this.goawaySent || this.goawayReceived) { release(); return new AditError(ErrorCode.GOAWAY, 'session is going away', WireCode.GOING_AWAY); }
-    if (this.streams.size >= this.options.maxStreams) { release(); return new AditError(ErrorCode.STREAM_LIMIT, `stream limit ${this.options.maxStreams} reached`, WireCode.STREAM_LIMIT); }
-    if (this.nextLocalId > 0xffff_ffff) { release(); return new AditError(ErrorCode.STREAM_LIMIT, 'stream ids exhausted', WireCode.STREAM_LIMIT); }
-    if (window === undefined) return new AditError(ErrorCode.BUDGET, 'session memory budget exhausted', WireCode.RESOURCE_EXHAUSTED);
+    if (this.goawaySent || this.goawayReceived) return new AditError(ErrorCode.GOAWAY, 'session is going away', WireCode.GOING_AWAY);
+    if (this.streams.size >= this.options.maxStreams) return new AditError(ErrorCode.STREAM_LIMIT, `stream limit ${this.options.maxStreams} reached`, WireCode.STREAM_LIMIT);
+    if (this.nextLocalId > 0xffff_ffff) return new AditError(ErrorCode.STREAM_LIMIT, 'stream ids exhausted', WireCode.STREAM_LIMIT);
     return undefined;
   }
 

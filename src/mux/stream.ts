@@ -28,8 +28,6 @@ interface Pending {
   cb: ((err?: Error | null) => void) | null;
 }
 
-const NO_ERROR_CODES = new Set<string>([ErrorCode.CANCELLED]);
-
 /**
  * One multiplexed connection: a Node Duplex whose writes become DATA frames
  * (within the peer's credit) and whose reads come from DATA frames. end() sends
@@ -233,7 +231,7 @@ export class MuxStream extends Duplex {
     const fullyClosed = this.finSent && this.finReceived;
     if (!wasClosed && !fullyClosed) {
       const code = this.resetCode ?? wireCodeFor(err);
-      const reason = this.resetReason || (err && !NO_ERROR_CODES.has((err as AditError).code) ? err.message : '');
+      const reason = this.resetReason || (err && (err as AditError).code !== ErrorCode.CANCELLED ? err.message : '');
       this.host.sendRst(this.id, code, reason);
     }
     if (this.queue.length > 0 || this.finCb) {

@@ -232,14 +232,10 @@ export class HttpPlane {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many open streams to this tunnel client\n');
       return;
     }
-    let stream;
-    try {
-      stream = client.session.open({ route, peer, ...(t.target ? { target: t.target } : {}) });
-    } catch {
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    this.metrics.streamsTotal.inc({ upstream: route });
+    // open() never throws: a refusal arrives as the stream's error (onRefused below answers 502/504).
+    const stream = client.session.open({ route, peer, ...(t.target ? { target: t.target } : {}) });
+    const { streamsTotal, streamsOpen: g } = this.metrics.forRoute(route);
+    streamsTotal.inc();
     const headers = forwardHeaders(req, true);
     let text = `${req.method} ${t.path} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) {
@@ -247,7 +243,6 @@ export class HttpPlane {
     }
     stream.write(`${text}\r\n`);
     if (head.length) stream.write(head);
-    const g = this.metrics.forRoute(route).streamsOpen;
     g.inc();
     const onRefused = (err: Error): void => {
       g.dec();

@@ -76,15 +76,8 @@ export class TcpPlane {
     }
     socket.setKeepAlive(true, 30_000);
     socket.setNoDelay(true);
-    let stream;
-    try {
-      stream = owner.session.open({ route, peer });
-    } catch (err) {
-      this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
-      this.log.warn({ route, peer, err: (err as Error).message }, 'cannot open a tunnel stream');
-      resetSocket(socket);
-      return;
-    }
+    // open() never throws: a refusal, local or remote, arrives as the stream's error below.
+    const stream = owner.session.open({ route, peer });
     this.visitors.add(socket);
     const { streamsTotal, streamsOpen: open, bytesIn, bytesOut } = this.metrics.forRoute(route);
     streamsTotal.inc();

@@ -49,28 +49,26 @@ function randomKey(header: Buffer): Buffer {
 }
 
 /**
- * The buffers of one WebSocket message carrying `parts` (an adit header and
- * maybe its payload). Unmasked, and masked with the all-zero key, the parts
- * go out as they are; a random key needs one masked copy, as in any client.
+ * The buffers of one WebSocket message carrying an adit header and maybe its
+ * payload. Unmasked, and masked with the all-zero key, they go out as they
+ * are; a random key needs one masked copy, as in any client.
  */
-export function wsMessage(parts: Buffer[], mode: 'none' | 'zero' | 'random'): Buffer[] {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const header = wsHeader(length, mode !== 'none');
-  if (mode === 'none') return [header, ...parts];
+export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: 'none' | 'zero' | 'random'): Buffer[] {
+  const length = header.length + (payload ? payload.length : 0);
+  const ws = wsHeader(length, mode !== 'none');
+  if (mode === 'none') return payload ? [ws, header, payload] : [ws, header];
   if (mode === 'zero') {
-    header.fill(0, header.length - 4);
-    return [header, ...parts];
+    ws.fill(0, ws.length - 4);
+    return payload ? [ws, header, payload] : [ws, header];
   }
-  const key = randomKey(header);
+  const key = randomKey(ws);
   const out = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for (const p of parts) {
-    // The key runs on across parts: rotate it by where this part starts.
-    const r = offset & 3;
-    if (r !== 0) for (let i = 0; i < 4; i++) rotated[i] = key[(i + r) & 3]!;
-    maskInto(p, r === 0 ? key : rotated, out, offset, p.length);
-    offset += p.length;
+  maskInto(header, key, out, 0, header.length);
+  if (payload) {
+    // The key runs on across the message: rotate it by where the payload starts.
+    const r = header.length & 3;
+    for (let i = 0; i < 4; i++) rotated[i] = key[(i + r) & 3]!;
+    maskInto(payload, rotated, out, header.length, payload.length);
   }
-  return [header, out];
+  return [ws, out];
 }

@@ -63,7 +63,7 @@ export class WsTransport extends EventEmitter implements Transport {
 
   write(header: Buffer, payload?: Buffer): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return false;
-    for (const b of wsMessage(payload ? [header, payload] : [header], this.maskMode)) this.raw.write(b);
+    for (const b of wsMessage(header, payload, this.maskMode)) this.raw.write(b);
     return this.raw.writableLength < TRANSPORT_HIGH_WATER;
   }
 

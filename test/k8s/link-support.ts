@@ -3,13 +3,13 @@
  * schema validators (Link CRD via ajv, everything else via kubernetes-models).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from '../../src/k8s/link/index.js';
+import { run, type RunResult } from '../helpers/run.js';
 
 /** Compiled as dist/test/k8s/link-support.js: three levels below the repo root. */
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -39,35 +39,13 @@ export function assertGolden(name: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'), `output differs from golden ${name}`);
 }
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = RunResult;
 
 /** Runs the real adit CLI with stdin, bounded in time. */
-export function runCli(args: readonly string[], stdin = '', timeoutMs = 15_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`adit ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // the CLI may exit before reading everything
-    child.stdin.end(stdin);
-  });
+export async function runCli(args: readonly string[], stdin = '', timeoutMs = 15_000): Promise<CliResult> {
+  const r = await run(process.execPath, [cliPath, ...args], { stdin, timeoutMs, cwd: repoRoot });
+  if (r.timedOut) throw new Error(`adit ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${r.stderr}`);
+  return r;
 }
 
 export function yamlObjects(text: string): K8sObject[] {

@@ -1,25 +1,11 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { run as runCommand, type RunResult } from '../helpers/run.js';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export type { RunResult } from '../helpers/run.js';
 
 /** Runs a short command to completion, bounded in time. Never throws on a non-zero exit. */
 export function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCommand(cmd, args, { timeoutMs });
 }
 
 /** Runs a command and throws with its stderr when it fails. */

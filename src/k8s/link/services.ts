@@ -49,33 +49,27 @@ function labels(link: string, release: string, component: string): Record<string
   };
 }
 
-export function gatewayService(link: string, t: LinkTarget): K8sObject {
+/** A Service in front of the adit server pods of the release, with the link's labels. */
+function serverService(link: string, t: LinkTarget, name: string, component: string, spec: Record<string, unknown>, ports: [string, number][]): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: t.gatewayService, namespace: t.namespace, labels: labels(link, t.release, 'linkerd-gateway') },
+    metadata: { name, namespace: t.namespace, labels: labels(link, t.release, component) },
     spec: {
-      clusterIP: 'None',
+      ...spec,
       selector: serverSelector(t.release),
-      ports: [
-        { name: 'mc-gateway', port: t.gatewayPort, targetPort: t.gatewayPort, protocol: 'TCP' },
-        { name: 'mc-probe', port: t.probePort, targetPort: t.probePort, protocol: 'TCP' },
-      ],
+      ports: ports.map(([portName, port]) => ({ name: portName, port, targetPort: port, protocol: 'TCP' })),
     },
   };
 }
 
+export function gatewayService(link: string, t: LinkTarget): K8sObject {
+  // Headless: the name resolves to the server pods' own IPs (see docs/linkerd.md).
+  return serverService(link, t, t.gatewayService, 'linkerd-gateway', { clusterIP: 'None' }, [['mc-gateway', t.gatewayPort], ['mc-probe', t.probePort]]);
+}
+
 export function apiService(link: string, t: LinkTarget): K8sObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: t.apiService, namespace: t.namespace, labels: labels(link, t.release, 'kube-apiserver') },
-    spec: {
-      type: 'ClusterIP',
-      selector: serverSelector(t.release),
-      ports: [{ name: 'https', port: t.apiPort, targetPort: t.apiPort, protocol: 'TCP' }],
-    },
-  };
+  return serverService(link, t, t.apiService, 'kube-apiserver', { type: 'ClusterIP' }, [['https', t.apiPort]]);
 }
 
 /** Names of a Link's probe Service: link output (≤2.17) and chart-managed controllers (2.18+). */
