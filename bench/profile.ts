@@ -12,6 +12,8 @@ export interface Profile {
   connConcurrency: number;
   connWarmupMs: number;
   idleConnections: number;
+  /** Scenario 7 reads RSS again after this long without traffic: V8's memory reducer runs about 8 s after the last activity. */
+  memorySettleMs: number;
   slowMs: number;
   slowSettleMs: number;
 }
@@ -30,6 +32,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     connConcurrency: 32,
     connWarmupMs: 1000,
     idleConnections: 10_000,
+    memorySettleMs: 12_000,
     slowMs: 2500,
     slowSettleMs: 1000,
   },
@@ -47,6 +50,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     connConcurrency: 32,
     connWarmupMs: 500,
     idleConnections: 2000,
+    memorySettleMs: 12_000,
     slowMs: 1000,
     slowSettleMs: 500,
   },
