@@ -1,14 +1,16 @@
-import http from 'node:http';
-import type { Duplex } from 'node:stream';
+import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { splice } from '../transport/splice.js';
 import type { ClientHandle } from './client-handle.js';
+import { Exchange, type ExchangeHost } from './http-exchange.js';
+import { forwardHead } from './http-request-head.js';
+import { BAD_RESPONSE } from './http-response.js';
+import { ConnPool, UpstreamConn } from './http-upstream.js';
 import { normalizeHost } from './host-match.js';
 import type { ServerMetrics } from './metrics.js';
 import { failureReason } from './tcp-plane.js';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /** Route names to try for a Host, most specific first: exact, then *.suffix from longest, then the default. */
 export function routeCandidates(host: string): string[] {
@@ -32,6 +34,8 @@ export function upstreamFailure(err: unknown): { status: number; text: string } 
       return { status: 502, text: 'the tunnel client refused this target (strict forwarding)' };
     case 'ADIT_ERR_NO_ROUTE':
       return { status: 502, text: 'the tunnel client has no such upstream' };
+    case BAD_RESPONSE:
+      return { status: 502, text: 'upstream sent a malformed response' };
     default:
       return { status: 502, text: 'tunnel to the upstream failed' };
   }
@@ -48,7 +52,7 @@ interface Target {
 /** Host and path of a request; absolute-form request targets (proxy style) override Host, as RFC 9112 says. */
 function requestTarget(req: http.IncomingMessage): Target | undefined {
   const url = req.url ?? '/';
-  if (/^https?:\/\//i.test(url)) {
+  if (url.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(url)) {
     let u: URL;
     try {
       u = new URL(url);
@@ -63,22 +67,6 @@ function requestTarget(req: http.IncomingMessage): Target | undefined {
   return { host: normalizeHost(host), path: url };
 }
 
-function forwardHeaders(req: http.IncomingMessage, keepUpgrade: boolean): http.OutgoingHttpHeaders {
-  const drop = new Set(HOP_BY_HOP);
-  for (const t of String(req.headers.connection ?? '').split(',')) drop.add(t.trim().toLowerCase());
-  if (keepUpgrade) {
-    drop.delete('upgrade');
-    drop.delete('connection');
-  }
-  const h: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(req.headers)) if (!drop.has(k) && v !== undefined) h[k] = v;
-  const peer = req.socket.remoteAddress ?? '';
-  h['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
-  h['x-forwarded-proto'] ??= 'http';
-  if (req.headers.host) h['x-forwarded-host'] ??= req.headers.host;
-  return h;
-}
-
 function plain(res: http.ServerResponse, status: number, text: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -88,46 +76,47 @@ function plain(res: http.ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
+const IDEMPOTENT_NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * HTTP/1.1 by Host over tunnel streams. Requests go through a keep-alive
- * http.Agent per client whose connections are tunnel streams, so Node's own
- * HTTP client does the framing and pooling. WebSocket upgrades are passed
- * through as raw bytes on a stream of their own.
+ * HTTP/1.1 by Host over tunnel streams. Node's http server parses what
+ * visitors send (and guards it: timeouts, sizes, smuggling); each request is
+ * then written by hand on a pooled tunnel stream (keep-alive to the upstream)
+ * and the response relayed with just enough parsing to find its end
+ * (http-exchange.ts). WebSocket upgrades are passed through as raw bytes on a
+ * stream of their own.
  */
-export class HttpPlane {
+export class HttpPlane implements ExchangeHost {
+  private readonly pools = new WeakMap<ClientHandle, ConnPool>();
+  /** adit_server_http_requests_total children per route and status, made once. */
+  private readonly requestCounters = new Map<string, Map<number, { inc(): void }>>();
+
   constructor(
     private readonly owner: (route: string) => ClientHandle | undefined,
     private readonly metrics: ServerMetrics,
-    private readonly log: Logger,
+    readonly log: Logger,
     private readonly maxStreams: number,
   ) {}
 
+  /** Most specific route for a Host, in the order of routeCandidates, without building the list. */
   private route(host: string): { route: string; client: ClientHandle } | undefined {
-    for (const r of routeCandidates(host)) {
-      const client = this.owner(r);
-      if (client) return { route: r, client };
+    let route = `http:${host}`;
+    let client = this.owner(route);
+    for (let dot = host.indexOf('.'); !client && dot >= 0; dot = host.indexOf('.', dot + 1)) {
+      route = `http:*${host.slice(dot)}`;
+      client = this.owner(route);
     }
-    return undefined;
+    if (!client) {
+      route = 'http:*';
+      client = this.owner(route);
+    }
+    return client ? { route, client } : undefined;
   }
 
-  /** The keep-alive agent of a client: createConnection opens a tunnel stream for the route in options.host. */
-  agentFor(client: ClientHandle): http.Agent {
-    if (client.agent) return client.agent;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, scheduling: 'lifo' });
-    const open = (options: { host?: string | null; adit?: { route: string; peer: string; target?: string } }): Duplex => {
-      const meta = options.adit!;
-      const stream = client.session.open({ route: meta.route, peer: meta.peer, ...(meta.target ? { target: meta.target } : {}) });
-      const { streamsTotal, streamsOpen: g } = this.metrics.forRoute(meta.route);
-      streamsTotal.inc();
-      g.inc();
-      stream.once('close', () => g.dec());
-      // HTTP has no half-close: once the upstream side ended, the connection is done (as net.Socket with allowHalfOpen false).
-      stream.once('end', () => stream.end());
-      return stream as unknown as Duplex;
-    };
-    (agent as unknown as { createConnection: typeof open }).createConnection = open;
-    client.agent = agent;
-    return agent;
+  private poolOf(client: ClientHandle): ConnPool {
+    let p = this.pools.get(client);
+    if (!p) this.pools.set(client, (p = new ConnPool()));
+    return p;
   }
 
   /**
@@ -136,11 +125,58 @@ export class HttpPlane {
    * drain is not held up by keep-alive connections that carry nothing.
    */
   retire(client: ClientHandle): void {
-    const agent = client.agent;
-    if (!agent || (agent as { adit_retired?: boolean }).adit_retired) return;
-    (agent as { adit_retired?: boolean }).adit_retired = true;
-    for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
-    agent.on('free', (socket: Socket) => socket.destroy());
+    this.poolOf(client).retire();
+  }
+
+  acquire(x: Exchange, fresh: boolean): UpstreamConn | undefined {
+    const pool = this.poolOf(x.client);
+    if (!fresh) {
+      const c = pool.take(x.key);
+      if (c) return c;
+    }
+    if (x.client.session.streamCount >= this.maxStreams) return undefined;
+    const peer = `${x.req.socket.remoteAddress}:${x.req.socket.remotePort}`;
+    // open() never throws: a refusal arrives as the stream's error, and the exchange answers 502/504.
+    const stream = x.client.session.open({ route: x.route, peer, ...(x.target ? { target: x.target } : {}) });
+    const { streamsTotal, streamsOpen } = this.metrics.forRoute(x.route);
+    streamsTotal.inc();
+    streamsOpen.inc();
+    return new UpstreamConn(stream, pool, x.key, () => streamsOpen.dec());
+  }
+
+  answered(route: string, status: number): void {
+    let byCode = this.requestCounters.get(route);
+    if (!byCode) this.requestCounters.set(route, (byCode = new Map()));
+    let c = byCode.get(status);
+    if (!c) byCode.set(status, (c = this.metrics.httpRequests.labels({ upstream: route, code: status })));
+    c.inc();
+  }
+
+  bytes(route: string, fromVisitor: number, toVisitor: number): void {
+    const { bytesIn, bytesOut } = this.metrics.forRoute(route);
+    if (fromVisitor) bytesIn.inc(fromVisitor);
+    if (toVisitor) bytesOut.inc(toVisitor);
+  }
+
+  failed(x: Exchange, res: http.ServerResponse, err: Error | undefined): void {
+    if (!err) {
+      this.metrics.dialFailures.inc({ upstream: x.route, reason: 'stream_limit' });
+      return plain(res, 503, 'too many open streams to this tunnel client');
+    }
+    this.metrics.dialFailures.inc({ upstream: x.route, reason: failureReason(err) });
+    const f = upstreamFailure(err);
+    this.answered(x.route, f.status);
+    this.log.info({ route: x.route, peer: `${x.req.socket.remoteAddress}:${x.req.socket.remotePort}`, client: x.client.clientId, reason: err.message }, 'upstream request failed');
+    plain(res, f.status, f.text);
+  }
+
+  unforwardable(x: Exchange, res: http.ServerResponse, err: Error): void {
+    this.log.info({ route: x.route, reason: err.message }, 'upstream response not forwardable');
+    plain(res, 502, 'upstream sent a response that cannot be forwarded');
+  }
+
+  retried(x: Exchange, err: Error): void {
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ route: x.route, reason: err.message }, 'pooled tunnel stream failed on reuse; retrying once');
   }
 
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -148,74 +184,17 @@ export class HttpPlane {
     if (!t) return plain(res, 400, 'bad request target');
     const found = this.route(t.host);
     if (!found) {
-      this.metrics.httpRequests.inc({ upstream: 'none', code: 502 });
+      this.answered('none', 502);
       return plain(res, 502, `no tunnel serves host "${t.host}"`);
     }
     const { route, client } = found;
-    if (client.session.streamCount >= this.maxStreams) {
-      this.metrics.dialFailures.inc({ upstream: route, reason: 'stream_limit' });
-      return plain(res, 503, 'too many open streams to this tunnel client');
-    }
-    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const { bytesIn, bytesOut } = this.metrics.forRoute(route);
+    const method = req.method ?? 'GET';
+    const head = forwardHead(method, t.path, req.rawHeaders, req.socket.remoteAddress ?? '', false);
     // A pooled stream can die just as it is reused (the upstream closed an idle
     // keep-alive connection); a request without a body is then safe to send again once.
-    const retryable = ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
-    const attempt = (retry: boolean): void => {
-      const proxied = http.request({
-        agent: this.agentFor(client),
-        // The pool key: one pool per route (and per absolute-form target).
-        host: encodeURIComponent(t.target ? `${route}|${t.target}` : route),
-        port: 80,
-        method: req.method,
-        path: t.path,
-        headers: forwardHeaders(req, false),
-        setHost: false,
-        adit: { route, peer, target: t.target },
-      } as http.RequestOptions);
-      let answered = false;
-      proxied.on('response', (up) => {
-        answered = true;
-        this.metrics.httpRequests.inc({ upstream: route, code: up.statusCode ?? 0 });
-        const headers: http.OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.includes(k) && v !== undefined) headers[k] = v;
-        try {
-          res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
-        } catch (err) {
-          // An upstream header Node will not write back out: answer 502 rather than crash.
-          up.destroy();
-          proxied.destroy();
-          this.log.info({ route, reason: (err as Error).message }, 'upstream response not forwardable');
-          return plain(res, 502, 'upstream sent a response that cannot be forwarded');
-        }
-        up.on('data', (c: Buffer) => bytesOut.inc(c.length));
-        up.pipe(res);
-        up.on('error', () => res.destroy());
-      });
-      proxied.on('error', (err) => {
-        if (answered) {
-          if (!res.writableEnded) res.destroy();
-          return;
-        }
-        if (retry && proxied.reusedSocket && !res.destroyed) {
-          this.log.debug({ route, reason: err.message }, 'pooled tunnel stream failed on reuse; retrying once');
-          return attempt(false);
-        }
-        this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
-        const f = upstreamFailure(err);
-        this.metrics.httpRequests.inc({ upstream: route, code: f.status });
-        this.log.info({ route, peer, client: client.clientId, reason: err.message }, 'upstream request failed');
-        plain(res, f.status, f.text);
-      });
-      res.once('close', () => {
-        if (!res.writableFinished) proxied.destroy();
-      });
-      if (retryable) proxied.end();
-      else req.pipe(proxied);
-    };
-    req.on('data', (c: Buffer) => bytesIn.inc(c.length));
-    if (retryable) req.resume();
-    attempt(retryable);
+    const retryable = head.body === 'none' && IDEMPOTENT_NO_BODY.has(method);
+    const key = t.target ? `${route}|${t.target}` : route;
+    new Exchange(this, req, res, route, client, key, t.target, head.text, head.body, retryable).start();
   }
 
   /** WebSocket (or any Upgrade) on the HTTP port: the request head is replayed on a fresh stream, then bytes flow raw. */
@@ -236,12 +215,7 @@ export class HttpPlane {
     const stream = client.session.open({ route, peer, ...(t.target ? { target: t.target } : {}) });
     const { streamsTotal, streamsOpen: g } = this.metrics.forRoute(route);
     streamsTotal.inc();
-    const headers = forwardHeaders(req, true);
-    let text = `${req.method} ${t.path} HTTP/1.1\r\n`;
-    for (const [k, v] of Object.entries(headers)) {
-      for (const one of Array.isArray(v) ? v : [v]) text += `${k}: ${String(one)}\r\n`;
-    }
-    stream.write(`${text}\r\n`);
+    stream.write(forwardHead(req.method ?? 'GET', t.path, req.rawHeaders, req.socket.remoteAddress ?? '', true).text, 'latin1');
     if (head.length) stream.write(head);
     g.inc();
     const onRefused = (err: Error): void => {

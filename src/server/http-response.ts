@@ -1,0 +1,274 @@
+/**
+ * Incremental parser of HTTP/1.x responses coming back from an upstream over a
+ * tunnel stream. It finds where each response ends (RFC 9112 §6.3: HEAD, 1xx,
+ * 204 and 304 have no body; chunked; Content-Length; otherwise until close) and
+ * hands out the head and the decoded body, so the server can answer its visitor
+ * and put the stream back in the pool without Node's http client per request.
+ */
+import { AditError } from '../protocol/index.js';
+
+export const BAD_RESPONSE = 'ADIT_ERR_BAD_RESPONSE';
+
+export interface ResponseHead {
+  status: number;
+  reason: string;
+  /** Header lines as received: name, value, name, value… (names in their original case). */
+  headers: string[];
+  /** The stream may carry another request after this response. */
+  keepAlive: boolean;
+}
+
+export interface ResponseSink {
+  onHead(head: ResponseHead): void;
+  /** A piece of the decoded body: a view into the pushed chunk, valid only during the call unless kept. */
+  onBody(chunk: Buffer): void;
+  onDone(): void;
+}
+
+const enum St {
+  Idle,
+  Head,
+  Fixed,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const MAX_LINE = 8 * 1024;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+function bad(message: string): AditError {
+  return new AditError(BAD_RESPONSE, `upstream response: ${message}`);
+}
+
+export class ResponseParser {
+  private st = St.Idle;
+  private noBody = false;
+  private remaining = 0;
+  private pending: Buffer | undefined;
+  private line = '';
+  private trailerBytes = 0;
+  private keepAlive = false;
+
+  constructor(private readonly maxHead = 64 * 1024) {}
+
+  /** Expects the response to a new request; `head` says it was a HEAD request (no body whatever the headers say). */
+  start(head: boolean): void {
+    this.st = St.Head;
+    this.noBody = head;
+    this.pending = undefined;
+    this.line = '';
+    this.trailerBytes = 0;
+  }
+
+  /** True between start() and the end of the final response. */
+  get busy(): boolean {
+    return this.st !== St.Idle && this.st !== St.Done;
+  }
+
+  /** Whether the body runs until the stream ends (no framing). */
+  get untilClose(): boolean {
+    return this.st === St.UntilClose;
+  }
+
+  /** Feeds bytes from the stream. Throws an AditError (code ADIT_ERR_BAD_RESPONSE) on malformed input or bytes after the response. */
+  push(chunk: Buffer, sink: ResponseSink): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      switch (this.st) {
+        case St.Head: {
+          pos = this.head(chunk, pos, sink);
+          break;
+        }
+        case St.Fixed: {
+          const n = Math.min(this.remaining, len - pos);
+          this.remaining -= n;
+          sink.onBody(pos === 0 && n === len ? chunk : chunk.subarray(pos, pos + n));
+          pos += n;
+          if (this.remaining === 0) this.finish(sink);
+          break;
+        }
+        case St.ChunkData: {
+          const n = Math.min(this.remaining, len - pos);
+          this.remaining -= n;
+          sink.onBody(chunk.subarray(pos, pos + n));
+          pos += n;
+          if (this.remaining === 0) this.st = St.ChunkDataEnd;
+          break;
+        }
+        case St.ChunkSize:
+        case St.ChunkDataEnd:
+        case St.Trailers: {
+          const nl = chunk.indexOf(10, pos);
+          const end = nl < 0 ? len : nl + 1;
+          this.line += chunk.toString('latin1', pos, end);
+          if (this.line.length > MAX_LINE) throw bad('chunk line too long');
+          pos = end;
+          if (nl >= 0) this.chunkLine(sink);
+          break;
+        }
+        case St.UntilClose: {
+          sink.onBody(pos === 0 ? chunk : chunk.subarray(pos));
+          pos = len;
+          break;
+        }
+        default:
+          throw bad(this.st === St.Done ? 'bytes after the end of the response' : 'bytes before any request');
+      }
+    }
+  }
+
+  /** The stream ended: completes a body that runs until close, or throws if the response was cut short. */
+  end(sink: ResponseSink): void {
+    if (this.st === St.UntilClose) {
+      this.st = St.Done;
+      sink.onDone();
+      return;
+    }
+    if (this.busy) throw bad('the stream ended before the response was complete');
+  }
+
+  private finish(sink: ResponseSink): void {
+    this.st = St.Done;
+    sink.onDone();
+  }
+
+  /** Reads the head; returns the position after it (or after the chunk, if the head is not complete yet). */
+  private head(chunk: Buffer, pos: number, sink: ResponseSink): number {
+    let buf = chunk;
+    let from = pos;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk.subarray(pos)]);
+      from = 0;
+    }
+    // The terminator may straddle the previous chunk: search from 3 bytes before the new data.
+    const searchFrom = this.pending ? Math.max(0, this.pending.length - 3) : from;
+    const at = buf.indexOf(CRLFCRLF, searchFrom);
+    if (at < 0) {
+      if (buf.length - from > this.maxHead) throw bad('head too large');
+      this.pending = from === 0 ? buf : buf.subarray(from);
+      if (this.pending === chunk) this.pending = Buffer.from(chunk); // the caller may reuse its chunk
+      return chunk.length;
+    }
+    if (at - from > this.maxHead) throw bad('head too large');
+    const consumedOfBuf = at + 4;
+    const text = buf.toString('latin1', from, at);
+    const pendingLen = this.pending ? this.pending.length : 0;
+    this.pending = undefined;
+    this.parseHead(text, sink);
+    // Position in `chunk` right after the head.
+    return this.pendingAdjust(consumedOfBuf, pendingLen, pos);
+  }
+
+  private pendingAdjust(consumedOfBuf: number, pendingLen: number, pos: number): number {
+    return pendingLen ? pos + (consumedOfBuf - pendingLen) : consumedOfBuf;
+  }
+
+  private parseHead(text: string, sink: ResponseSink): void {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/.exec(lines[0]);
+    if (!m) throw bad('not an HTTP/1.x status line');
+    const minor = m[1];
+    const status = Number(m[2]);
+    const headers: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let hasTe = false;
+    let close = minor === '0';
+    for (let i = 1; i < lines.length; i++) {
+      const l = lines[i];
+      const colon = l.indexOf(':');
+      if (colon <= 0) throw bad('malformed header line');
+      const name = l.slice(0, colon);
+      if (!TOKEN.test(name)) throw bad('invalid header name');
+      const value = l.slice(colon + 1).trim();
+      if (value.includes('\n') || value.includes('\r') || value.includes('\0')) throw bad('invalid header value');
+      headers.push(name, value);
+      // Only the framing headers are looked at here; the rest pass through as they are.
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x63 /* c */ && name.length === 14 && name.toLowerCase() === 'content-length') {
+        contentLength = mergeLength(contentLength, value);
+      } else if (c === 0x74 /* t */ && name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+        hasTe = true;
+        const codings = value.toLowerCase().split(',');
+        chunked = codings[codings.length - 1].trim() === 'chunked';
+      } else if (c === 0x63 && name.length === 10 && name.toLowerCase() === 'connection') {
+        const tokens = value.toLowerCase();
+        if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) close = true;
+        else if (minor === '0' && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) close = false;
+      }
+    }
+    if (status < 200) {
+      // 101 belongs to upgrades, which never come this way; other 1xx are interim and are skipped.
+      if (status === 101) throw bad('101 Switching Protocols to a request that did not ask to upgrade');
+      this.st = St.Head;
+      return;
+    }
+    if (this.noBody || status === 204 || status === 304) {
+      this.keepAlive = !close;
+      sink.onHead({ status, reason: m[3] ?? '', headers, keepAlive: this.keepAlive });
+      this.finish(sink);
+      return;
+    }
+    if (hasTe) {
+      // With Transfer-Encoding, Content-Length is ignored (and the connection is not to be trusted after it).
+      this.keepAlive = chunked && !close && contentLength < 0;
+      this.st = chunked ? St.ChunkSize : St.UntilClose;
+    } else if (contentLength >= 0) {
+      this.keepAlive = !close;
+      this.remaining = contentLength;
+      this.st = St.Fixed;
+    } else {
+      this.keepAlive = false;
+      this.st = St.UntilClose;
+    }
+    sink.onHead({ status, reason: m[3] ?? '', headers, keepAlive: this.keepAlive });
+    if (this.st === St.Fixed && this.remaining === 0) this.finish(sink);
+  }
+
+  private chunkLine(sink: ResponseSink): void {
+    const l = this.line;
+    this.line = '';
+    if (l.length < 2 || l.charCodeAt(l.length - 2) !== 13) throw bad('chunk line without CRLF');
+    const body = l.slice(0, -2);
+    if (this.st === St.ChunkDataEnd) {
+      if (body.length) throw bad('chunk data longer than its size');
+      this.st = St.ChunkSize;
+      return;
+    }
+    if (this.st === St.Trailers) {
+      this.trailerBytes += l.length;
+      if (this.trailerBytes > this.maxHead) throw bad('trailers too large');
+      if (!body.length) this.finish(sink);
+      return;
+    }
+    const semi = body.indexOf(';');
+    const hex = (semi < 0 ? body : body.slice(0, semi)).trim();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw bad('invalid chunk size');
+    const size = parseInt(hex, 16);
+    if (size === 0) {
+      this.st = St.Trailers;
+      return;
+    }
+    this.remaining = size;
+    this.st = St.ChunkData;
+  }
+}
+
+/** Content-Length, merging repeats: "5" and "5, 5" are 5; different values are an error. */
+function mergeLength(prev: number, value: string): number {
+  let out = prev;
+  for (const part of value.split(',')) {
+    const p = part.trim();
+    if (!/^\d{1,15}$/.test(p)) throw bad('invalid Content-Length');
+    const n = Number(p);
+    if (out >= 0 && out !== n) throw bad('conflicting Content-Length values');
+    out = n;
+  }
+  return out;
+}
