@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { Session, type MuxStream } from '../mux/index.js';
+import { Session, type MuxStream, type Transport } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
 import type { ServerHello, UpstreamResult } from '../protocol/hello.js';
 import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
@@ -128,7 +128,8 @@ export class AditClient extends EventEmitter {
     this.state = 'closed';
   }
 
-  private openSocket(): Promise<WebSocket> {
+  /** Resolves with the transport, made as ws opens: adit takes the socket over before a byte can reach ws's reader. */
+  private openTransport(): Promise<Transport> {
     const timeout = this.o.connectTimeout ?? 15_000;
     const proxy = proxyFor(this.url, this.o.env ?? process.env);
     const ws = new WebSocket(this.url, [WS_SUBPROTOCOL], {
@@ -157,7 +158,7 @@ export class AditClient extends EventEmitter {
       ws.once('open', () => {
         this.abort.signal.removeEventListener('abort', onAbort);
         ws.removeAllListeners('error');
-        resolve(ws);
+        resolve(wsTransport(ws));
       });
     });
   }
@@ -165,8 +166,8 @@ export class AditClient extends EventEmitter {
   /** One session: connect, HELLO, serve until it ends. Resolves with why it ended. */
   private async connectOnce(): Promise<string> {
     this.state = 'connecting';
-    const ws = await this.openSocket();
-    const session = new Session(wsTransport(ws), {
+    const transport = await this.openTransport();
+    const session = new Session(transport, {
       role: 'initiator',
       keepaliveInterval: this.o.keepaliveInterval,
       keepaliveTimeout: this.o.keepaliveTimeout,

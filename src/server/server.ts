@@ -45,6 +45,8 @@ export class AditServer extends EventEmitter {
   private readonly throttle = new AuthThrottle();
   private readonly wss = new WebSocketServer({
     noServer: true,
+    // Sessions are tracked here; once a transport takes a socket over, ws never sees it close.
+    clientTracking: false,
     perMessageDeflate: false,
     maxPayload: WS_MAX_PAYLOAD,
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),

@@ -9,14 +9,17 @@ import { mask as maskInto } from 'bufferutil';
  * from a client, the 4-byte masking key.
  */
 
-const OPCODE_BINARY_FIN = 0x82;
+const FIN = 0x80;
+const OPCODE_BINARY = 0x2;
 const MASK_BIT = 0x80;
 
-/** A WebSocket frame header for a binary message of `length` bytes, with room for a masking key when `masked`. */
-export function wsHeader(length: number, masked: boolean): Buffer {
+export type MaskMode = 'none' | 'zero' | 'random';
+
+/** A final WebSocket frame header (binary unless told) for `length` bytes, with room for a masking key when `masked`. */
+export function wsHeader(length: number, masked: boolean, opcode = OPCODE_BINARY): Buffer {
   const lenBytes = length < 126 ? 0 : length < 65_536 ? 2 : 8;
   const h = Buffer.allocUnsafe(2 + lenBytes + (masked ? 4 : 0));
-  h[0] = OPCODE_BINARY_FIN;
+  h[0] = FIN | opcode;
   const m = masked ? MASK_BIT : 0;
   if (lenBytes === 0) {
     h[1] = m | length;
@@ -50,12 +53,12 @@ function randomKey(header: Buffer): Buffer {
 
 /**
  * The buffers of one WebSocket message carrying an adit header and maybe its
- * payload. Unmasked, and masked with the all-zero key, they go out as they
+ * payload (or, with another opcode, a control frame's payload in `header`). Unmasked, and masked with the all-zero key, they go out as they
  * are; a random key needs one masked copy, as in any client.
  */
-export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: 'none' | 'zero' | 'random'): Buffer[] {
+export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: MaskMode, opcode = OPCODE_BINARY): Buffer[] {
   const length = header.length + (payload ? payload.length : 0);
-  const ws = wsHeader(length, mode !== 'none');
+  const ws = wsHeader(length, mode !== 'none', opcode);
   if (mode === 'none') return payload ? [ws, header, payload] : [ws, header];
   if (mode === 'zero') {
     ws.fill(0, ws.length - 4);

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Transport } from '../mux/transport.js';
 import { MAX_HELLO_PAYLOAD, HEADER_BYTES } from '../protocol/index.js';
-import { wsMessage } from './ws-frame.js';
+import { wsMessage, type MaskMode } from './ws-frame.js';
+import { WS_CLOSE, WsFrameReader, WsOpcode, WsProtocolError } from './ws-receive.js';
 
-/** ws `maxPayload` for both ends: the largest frame (a HELLO) plus its header, with room to spare. */
+/** ws `maxPayload` for both ends while ws reads (the handshake only): the largest frame (a HELLO) plus its header, with room to spare. */
 export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
 
 /**
@@ -15,12 +16,19 @@ export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
  */
 export const TRANSPORT_HIGH_WATER = 256 * 1024;
 
+/** How long an orderly close waits for the peer's close frame before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/** ws's own listeners on the socket, by the names ws 8 gives them; removed when adit takes the socket over. */
+const WS_SOCKET_LISTENERS: Record<string, string> = { data: 'socketOnData', end: 'socketOnEnd', close: 'socketOnClose', error: 'socketOnError' };
+
 /**
- * Carries a session over a `ws` WebSocket. Binary messages are chunks of the
- * frame stream; their boundaries mean nothing. ws parses what arrives; what
- * leaves is framed by ws-frame.ts and written to the socket under ws (ws
- * itself writes synchronously when not compressing, so frames never
- * interleave), which also gives exact backpressure.
+ * Carries a session over a WebSocket that `ws` opened. ws does the handshake
+ * (HTTP upgrade, subprotocol, TLS, proxies); then this transport takes the
+ * socket over and speaks RFC 6455 itself: ws-receive.ts hands binary payloads
+ * on as views of the socket's chunks (ws would assemble and copy every message
+ * that straddles two reads), and ws-frame.ts writes one message per adit frame
+ * without copying its payload.
  *
  * Masking: RFC 6455 masks client frames so that an intermediary reading
  * cleartext cannot be steered by attacker-chosen bytes. Inside TLS nobody
@@ -30,31 +38,49 @@ export const TRANSPORT_HIGH_WATER = 256 * 1024;
 export class WsTransport extends EventEmitter implements Transport {
   readonly remote: string;
   private readonly raw: Socket;
-  private closed = false;
-  private readonly maskMode: 'none' | 'zero' | 'random';
+  private readonly maskMode: MaskMode;
+  private readonly reader: WsFrameReader;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closeSent = false;
+  /** Close code and reason the peer sent, once it did. */
+  private peerClose?: { code: number; reason: string };
+  private error?: Error;
+  private closeTimer?: NodeJS.Timeout;
+  private emittedClose = false;
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(ws: WebSocket) {
     super();
-    ws.binaryType = 'nodebuffer';
-    this.raw = (ws as unknown as { _socket: Socket })._socket;
+    const w = ws as unknown as { _socket: Socket; _isServer: boolean; _receiver: { _bufferedBytes: number }; url: string };
+    this.raw = w._socket;
     this.remote = `${this.raw.remoteAddress ?? '?'}:${this.raw.remotePort ?? '?'}`;
+    this.maskMode = w._isServer ? 'none' : w.url.startsWith('wss:') ? 'zero' : 'random';
+    takeSocketFromWs(this.raw, w._receiver._bufferedBytes);
     this.raw.setNoDelay(true);
-    const isServer = (ws as unknown as { _isServer: boolean })._isServer;
-    this.maskMode = isServer ? 'none' : ws.url.startsWith('wss:') ? 'zero' : 'random';
-    let error: Error | undefined;
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) {
-        ws.close(1003, 'adit speaks binary frames only');
-        return;
+    this.reader = new WsFrameReader(
+      { data: (view) => this.emit('data', view), control: (op, payload) => this.onControl(op, payload) },
+      w._isServer,
+    );
+    // The socket stays paused until the session listens: nothing read before then is lost.
+    this.on('newListener', (event: string) => {
+      if (event === 'data' && this.listenerCount('data') === 0) this.raw.resume(); // flows from the next tick, once the listener is on
+    });
+    this.raw.on('data', (chunk: Buffer) => {
+      if (this.state === 'closed') return;
+      try {
+        this.reader.push(chunk);
+      } catch (err) {
+        const e = err instanceof WsProtocolError ? err : new WsProtocolError(WS_CLOSE.PROTOCOL_ERROR, (err as Error).message);
+        this.fail(e.closeCode, e.message);
       }
-      this.emit('data', data);
     });
     this.raw.on('drain', () => this.emit('drain'));
-    ws.on('error', (err) => { error = err; });
-    ws.on('close', (code: number, reason: Buffer) => {
-      const normal = code === 1000 || code === 1001;
-      this.finish(error ?? (normal ? undefined : new Error(`websocket closed with code ${code}${reason.length ? `: ${reason.toString()}` : ''}`)));
+    this.raw.on('error', (err) => { this.error ??= err; });
+    this.raw.on('end', () => {
+      // A peer that ends the TCP connection without a close frame closed abnormally (1006).
+      if (!this.peerClose) this.error ??= new Error('websocket closed with code 1006 (the connection ended without a close frame)');
+      this.raw.end();
     });
+    this.raw.on('close', () => this.finish());
   }
 
   get bufferedBytes(): number {
@@ -62,7 +88,7 @@ export class WsTransport extends EventEmitter implements Transport {
   }
 
   write(header: Buffer, payload?: Buffer): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.state !== 'open') return false;
     for (const b of wsMessage(header, payload, this.maskMode)) this.raw.write(b);
     return this.raw.writableLength < TRANSPORT_HIGH_WATER;
   }
@@ -70,19 +96,76 @@ export class WsTransport extends EventEmitter implements Transport {
   cork(): void { this.raw.cork(); }
   uncork(): void { this.raw.uncork(); }
 
+  /** Orderly close: a close frame (1000), then the connection ends once the peer answers with its own. */
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.sendClose(WS_CLOSE.NORMAL, '');
+    this.closeTimer = setTimeout(() => this.raw.destroy(), CLOSE_TIMEOUT_MS).unref();
   }
 
   destroy(): void {
-    this.ws.terminate();
+    this.raw.destroy();
   }
 
-  private finish(err?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
+  private onControl(opcode: WsOpcode, payload: Buffer): void {
+    if (opcode === WsOpcode.PING) {
+      if (this.state === 'open') this.raw.write(Buffer.concat(wsMessage(payload, undefined, this.maskMode, WsOpcode.PONG)));
+      return;
+    }
+    if (opcode !== WsOpcode.CLOSE) return; // an unsolicited pong: nothing to do
+    if (payload.length === 1) return this.fail(WS_CLOSE.PROTOCOL_ERROR, 'websocket close frame with a 1-byte payload');
+    const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+    this.peerClose = { code, reason: payload.toString('utf8', 2) };
+    // Answer with the same code (RFC 6455 5.5.1), then end: nothing more is read or written.
+    if (!this.closeSent) this.sendClose(code === 1005 ? WS_CLOSE.NORMAL : code, '');
+    this.state = 'closing';
+    this.raw.end();
+  }
+
+  private sendClose(code: number, reason: string): void {
+    if (this.closeSent || this.raw.destroyed) return;
+    this.closeSent = true;
+    const p = Buffer.alloc(2 + Buffer.byteLength(reason));
+    p.writeUInt16BE(code, 0);
+    p.write(reason, 2);
+    this.raw.write(Buffer.concat(wsMessage(p, undefined, this.maskMode, WsOpcode.CLOSE)));
+  }
+
+  /** A frame this side must reject: say why in a close frame and drop the connection. */
+  private fail(code: number, message: string): void {
+    this.error ??= new Error(`websocket protocol error: ${message}`);
+    this.sendClose(code, message.slice(0, 120));
+    this.state = 'closed';
+    this.raw.end();
+    this.closeTimer = setTimeout(() => this.raw.destroy(), 1000).unref();
+  }
+
+  private finish(): void {
+    clearTimeout(this.closeTimer);
+    this.state = 'closed';
+    if (this.emittedClose) return;
+    this.emittedClose = true;
+    const c = this.peerClose;
+    const normal = c && (c.code === 1000 || c.code === 1001 || c.code === 1005);
+    const err = this.error ?? (c && !normal ? new Error(`websocket closed with code ${c.code}${c.reason ? `: ${c.reason}` : ''}`) : undefined);
     this.emit('close', err);
   }
+}
+
+/**
+ * Detaches ws from the socket it upgraded, so that every byte from now on is
+ * read here. Called synchronously where ws hands the socket over (its 'open' /
+ * upgrade callback), before any frame can have reached ws's own reader.
+ */
+function takeSocketFromWs(raw: Socket, wsBuffered: number): void {
+  if (wsBuffered > 0) throw new Error('websocket bytes reached ws before adit took the socket over');
+  for (const [event, name] of Object.entries(WS_SOCKET_LISTENERS)) {
+    for (const fn of raw.listeners(event)) if ((fn as { name?: string }).name === name) raw.removeListener(event, fn as () => void);
+  }
+  if (raw.listenerCount('data') !== 0) throw new Error('could not detach ws from its socket (unknown ws version?)');
+  // Removing ws's listener does not stop a flowing socket: hold the bytes until adit's reader is attached.
+  raw.pause();
 }
 
 export function wsTransport(ws: WebSocket): Transport {
