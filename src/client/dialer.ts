@@ -49,7 +49,8 @@ export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
       const wire = WireCode.CONNECT_TIMEOUT;
       fail(new AditError(errorCodeForWire(wire), `dial ${formatTarget(target)} timed out after ${o.timeout} ms`, wire) as NodeJS.ErrnoException);
     }, o.timeout);
-    raw.once('error', fail);
+    // on()/off() rather than once(): once() wraps each listener, a cost every dial pays.
+    raw.on('error', fail);
     raw.once('connect', () => {
       if (!target.tls) {
         clearTimeout(timer);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { resetSocket, splice } from '../transport/splice.js';
+import { resetSocket, splice, type SpliceCounters } from '../transport/splice.js';
+import type { RouteMetrics } from '../transport/route-metrics.js';
 import type { ClientHandle } from './client-handle.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -34,7 +35,10 @@ export class TcpPlane {
   /** Binds dataAddr:port. Rejects with the bind error (EADDRINUSE, EACCES…). */
   listen(port: number): Promise<void> {
     const route = `tcp:${port}`;
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.visit(route, socket));
+    const m = this.metrics.forRoute(route);
+    // Made once per listener, not per connection.
+    const counters: SpliceCounters = { fromSocket: (n) => m.bytesIn.inc(n), fromStream: (n) => m.bytesOut.inc(n) };
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.visit(route, socket, m, counters));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: this.dataAddr, port, exclusive: true }, () => {
@@ -62,9 +66,8 @@ export class TcpPlane {
     for (const v of this.visitors) resetSocket(v);
   }
 
-  private visit(route: string, socket: net.Socket): void {
+  private visit(route: string, socket: net.Socket, m: RouteMetrics, counters: SpliceCounters): void {
     const owner = this.owner(route);
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     if (!owner) {
       resetSocket(socket);
       return;
@@ -74,32 +77,32 @@ export class TcpPlane {
       resetSocket(socket);
       return;
     }
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setKeepAlive(true, 30_000);
     socket.setNoDelay(true);
     // open() never throws: a refusal, local or remote, arrives as the stream's error below.
     const stream = owner.session.open({ route, peer });
     this.visitors.add(socket);
-    const { streamsTotal, streamsOpen: open, bytesIn, bytesOut } = this.metrics.forRoute(route);
-    streamsTotal.inc();
-    open.inc();
+    m.streamsTotal.inc();
+    m.streamsOpen.inc();
+    // Plain on(), not once(): each fires at most once, and once() would wrap every listener anew.
     let accepted = false;
-    stream.once('accept', () => {
+    stream.on('accept', () => {
       accepted = true;
     });
-    stream.once('error', (err) => {
+    stream.on('error', (err) => {
       if (accepted) return;
       this.metrics.dialFailures.inc({ upstream: route, reason: failureReason(err) });
       this.log.info({ route, peer, client: owner.clientId, reason: err.message }, 'visitor refused by the client');
     });
-    const started = Date.now();
-    void splice(socket, stream, { fromSocket: (n) => bytesIn.inc(n), fromStream: (n) => bytesOut.inc(n) }).then(() => {
-      open.dec();
+    // Per-connection lines only when asked for: building them (and reading the clock) costs on a busy port.
+    const started = this.log.isLevelEnabled('debug') ? Date.now() : 0;
+    void splice(socket, stream, counters).then(() => {
+      m.streamsOpen.dec();
       this.visitors.delete(socket);
-      // Per-connection lines only when asked for: building them costs on a busy port.
-      if (this.log.isLevelEnabled('debug')) {
+      if (started !== 0) {
         this.log.debug({ route, peer, client: owner.clientId, bytesIn: socket.bytesRead, bytesOut: socket.bytesWritten, ms: Date.now() - started, accepted }, 'visitor connection closed');
       }
     });
-    socket.resume();
   }
 }

@@ -37,17 +37,50 @@ export interface SpliceCounters {
  * passed on as an end, each direction on its own, so half-close works. A
  * failure on either side resets the other: a socket error resets the stream
  * with CONNECTION_RESET, a stream error resets the socket. Resolves once both are closed.
+ *
+ * A hand-rolled relay rather than pipe() both ways: pipe() hangs about nine
+ * closures and listeners on each pair of streams, a cost every short
+ * connection pays. Backpressure is the same: a write that returns false pauses
+ * the source until the destination drains.
  */
 export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters = {}): Promise<void> {
   return new Promise((resolve) => {
     let open = 2;
-    const done = (): void => {
-      if (--open === 0) resolve();
+    const { fromSocket, fromStream } = counters;
+    let socketWaits = false;
+    let streamWaits = false;
+    const resumeSocket = (): void => {
+      socketWaits = false;
+      socket.resume();
     };
-    if (counters.fromSocket) socket.on('data', (c: Buffer) => counters.fromSocket!(c.length));
-    if (counters.fromStream) stream.on('data', (c: Buffer) => counters.fromStream!(c.length));
-    socket.pipe(stream);
-    stream.pipe(socket);
+    const resumeStream = (): void => {
+      streamWaits = false;
+      stream.resume();
+    };
+    socket.on('data', (c: Buffer) => {
+      if (fromSocket) fromSocket(c.length);
+      if (!stream.write(c) && !socketWaits) {
+        socketWaits = true;
+        socket.pause();
+        stream.once('drain', resumeSocket);
+      }
+    });
+    stream.on('data', (c: Buffer) => {
+      if (fromStream) fromStream(c.length);
+      if (!socket.write(c) && !streamWaits) {
+        streamWaits = true;
+        stream.pause();
+        socket.once('drain', resumeStream);
+      }
+    });
+    socket.once('end', () => stream.end());
+    stream.once('end', () => {
+      // Both directions done and nothing left to write: a close sends the FIN
+      // anyway, and skips a shutdown() and its round through libuv. TLS keeps
+      // end() so that its close_notify goes out.
+      if (socket.readableEnded && socket.writableLength === 0 && !(socket instanceof TLSSocket)) socket.destroy();
+      else socket.end();
+    });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       resetStream(stream, WireCode.CONNECTION_RESET, `peer socket failed: ${err.code ?? err.message}`);
     });
@@ -57,11 +90,13 @@ export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters 
       if (!stream.destroyed && !(stream.writableEnded && stream.readableEnded)) {
         resetStream(stream, WireCode.CONNECTION_RESET, 'peer socket closed');
       }
-      done();
+      if (--open === 0) resolve();
     });
     stream.once('close', () => {
       if (!socket.destroyed && !(socket.writableEnded && socket.readableEnded)) resetSocket(socket);
-      done();
+      if (--open === 0) resolve();
     });
+    socket.resume();
+    stream.resume();
   });
 }
