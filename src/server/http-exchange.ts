@@ -53,6 +53,7 @@ export class Exchange implements ConnUser {
   /** The last body piece, held back so that a response ending in the same chunk goes out with end(). */
   private held: Buffer | undefined;
   private paused = false;
+  private reqPaused = false;
   private inBytes = 0;
   private outBytes = 0;
 
@@ -78,8 +79,8 @@ export class Exchange implements ConnUser {
     this.res.once('close', this.onResClose);
     if (!this.send(false)) return;
     if (this.framing !== 'none') {
-      this.req.on('data', this.onReqData);
-      this.req.once('end', this.onReqEnd);
+      this.req.on('data', (c: Buffer) => this.reqData(c));
+      this.req.once('end', () => this.reqEnd());
     }
   }
 
@@ -96,7 +97,7 @@ export class Exchange implements ConnUser {
     return true;
   }
 
-  private readonly onReqData = (c: Buffer): void => {
+  private reqData(c: Buffer): void {
     const s = this.conn?.stream;
     if (!s || this.finished) return;
     this.inBytes += c.length;
@@ -108,17 +109,24 @@ export class Exchange implements ConnUser {
     } else {
       ok = s.write(c);
     }
-    if (!ok) {
+    if (!ok && !this.reqPaused) {
+      this.reqPaused = true;
       this.req.pause();
-      s.once('drain', () => this.req.resume());
+      s.once('drain', () => this.resumeReq());
     }
-  };
+  }
 
-  private readonly onReqEnd = (): void => {
+  private resumeReq(): void {
+    if (!this.reqPaused) return;
+    this.reqPaused = false;
+    this.req.resume();
+  }
+
+  private reqEnd(): void {
     if (this.framing === 'chunked' && this.conn && !this.finished) this.conn.stream.write('0\r\n\r\n', 'latin1');
     this.bodyDone = true;
     if (this.finished) this.flushBytes();
-  };
+  }
 
   private readonly onResClose = (): void => {
     if (this.finished) return;
@@ -128,12 +136,11 @@ export class Exchange implements ConnUser {
     const c = this.conn;
     this.conn = undefined;
     c?.destroy();
+    this.resumeReq();
   };
 
-  private readonly onResDrain = (): void => {
-    this.paused = false;
-    this.conn?.stream.resume();
-  };
+  /** Made only for a response that had to wait for the visitor. */
+  private onResDrain: (() => void) | undefined;
 
   onHead(h: ResponseHead): void {
     if (this.finished) return;
@@ -173,6 +180,10 @@ export class Exchange implements ConnUser {
     if (!this.res.write(chunk) && !this.paused && this.conn) {
       this.paused = true;
       this.conn.stream.pause();
+      this.onResDrain ??= () => {
+        this.paused = false;
+        this.conn?.stream.resume();
+      };
       this.res.once('drain', this.onResDrain);
     }
   }
@@ -189,15 +200,18 @@ export class Exchange implements ConnUser {
     this.conn = undefined;
     if (this.paused) {
       this.paused = false;
-      this.res.off('drain', this.onResDrain);
+      this.res.off('drain', this.onResDrain!);
       c.stream.resume();
     }
     c.release(this.keepAlive && this.bodyDone);
+    // A body still coming is not sent anywhere now; let Node read it off the visitor's connection.
+    this.resumeReq();
   }
 
   onFail(err: Error): void {
     const c = this.conn;
     this.conn = undefined;
+    this.resumeReq();
     if (this.finished) return;
     if (!this.headSent) {
       if (this.retryable && c?.reused && !c.sawBytes && !this.res.destroyed) {

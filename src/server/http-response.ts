@@ -40,6 +40,7 @@ const enum St {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MAX_LINE = 8 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CTL = /[\0\r\n]/;
 
 function bad(message: string): AditError {
   return new AditError(BAD_RESPONSE, `upstream response: ${message}`);
@@ -171,15 +172,19 @@ export class ResponseParser {
 
   private parseHead(text: string, sink: ResponseSink): void {
     const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/.exec(lines[0]);
-    if (!m) throw bad('not an HTTP/1.x status line');
-    const minor = m[1];
-    const status = Number(m[2]);
+    const sl = lines[0];
+    // HTTP/1.x SP 3DIGIT [SP reason]
+    const minor = sl.charCodeAt(7) - 48;
+    const status = statusOf(sl);
+    if (!sl.startsWith('HTTP/1.') || (minor !== 0 && minor !== 1) || sl.charCodeAt(8) !== 32 || status < 0 || (sl.length > 12 && sl.charCodeAt(12) !== 32)) {
+      throw bad('not an HTTP/1.x status line');
+    }
+    const reason = sl.length > 13 ? sl.slice(13) : '';
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let hasTe = false;
-    let close = minor === '0';
+    let close = minor === 0;
     for (let i = 1; i < lines.length; i++) {
       const l = lines[i];
       const colon = l.indexOf(':');
@@ -187,7 +192,7 @@ export class ResponseParser {
       const name = l.slice(0, colon);
       if (!TOKEN.test(name)) throw bad('invalid header name');
       const value = l.slice(colon + 1).trim();
-      if (value.includes('\n') || value.includes('\r') || value.includes('\0')) throw bad('invalid header value');
+      if (CTL.test(value)) throw bad('invalid header value');
       headers.push(name, value);
       // Only the framing headers are looked at here; the rest pass through as they are.
       const c = name.charCodeAt(0) | 0x20;
@@ -200,7 +205,7 @@ export class ResponseParser {
       } else if (c === 0x63 && name.length === 10 && name.toLowerCase() === 'connection') {
         const tokens = value.toLowerCase();
         if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) close = true;
-        else if (minor === '0' && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) close = false;
+        else if (minor === 0 && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) close = false;
       }
     }
     if (status < 200) {
@@ -211,7 +216,7 @@ export class ResponseParser {
     }
     if (this.noBody || status === 204 || status === 304) {
       this.keepAlive = !close;
-      sink.onHead({ status, reason: m[3] ?? '', headers, keepAlive: this.keepAlive });
+      sink.onHead({ status, reason, headers, keepAlive: this.keepAlive });
       this.finish(sink);
       return;
     }
@@ -227,7 +232,7 @@ export class ResponseParser {
       this.keepAlive = false;
       this.st = St.UntilClose;
     }
-    sink.onHead({ status, reason: m[3] ?? '', headers, keepAlive: this.keepAlive });
+    sink.onHead({ status, reason, headers, keepAlive: this.keepAlive });
     if (this.st === St.Fixed && this.remaining === 0) this.finish(sink);
   }
 
@@ -258,6 +263,16 @@ export class ResponseParser {
     this.remaining = size;
     this.st = St.ChunkData;
   }
+}
+
+/** The status code of a status line (chars 9-11), or -1 if they are not 3 digits from 100. */
+function statusOf(line: string): number {
+  if (line.length < 12) return -1;
+  const a = line.charCodeAt(9) - 48;
+  const b = line.charCodeAt(10) - 48;
+  const c = line.charCodeAt(11) - 48;
+  if (a < 1 || a > 9 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  return a * 100 + b * 10 + c;
 }
 
 /** Content-Length, merging repeats: "5" and "5, 5" are 5; different values are an error. */

@@ -77,6 +77,9 @@ function answer(s: net.Socket, method: string, path: string, head: string, id: n
       s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG.length}\r\n\r\n`);
       s.write(BIG);
       return;
+    case '/early':
+      s.write('HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nbig!');
+      return;
     case '/stall':
       onStall(s);
       s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
@@ -134,7 +137,7 @@ describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
     server = makeServer('relay', { httpPort: await freePort() });
     const addr = await server.start();
     port = Number(addr.http!.split(':').pop());
-    client = makeClient(`ws://${addr.control}/tunnel`, 'relay', [`raw.test=http://127.0.0.1:${rawPort}`, `echo.test=http://127.0.0.1:${echoPort}`]);
+    client = makeClient(`ws://${addr.control}/tunnel`, 'relay', [`raw.test=http://127.0.0.1:${rawPort}`, `echo.test=http://127.0.0.1:${echoPort}`, `dead.test=http://127.0.0.1:${await freePort()}`]);
     const up = connected(client);
     client.start();
     await up;
@@ -213,6 +216,16 @@ describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
     assert.deepEqual([chunked.method, chunked.n, chunked.sha, chunked.headers['transfer-encoding']], ['PUT', body.length, sha, 'chunked']);
     const empty = JSON.parse((await ask(port, { host: 'echo.test', path: '/e', method: 'POST', headers: { 'content-length': '0' } })).body.toString());
     assert.equal(empty.n, 0);
+  });
+
+  it('a request body to a refused or early-answering upstream gets its answer, and the tunnel carries on', async () => {
+    const body = Buffer.alloc(2 * 1024 * 1024, 'b');
+    const dead = await ask(port, { host: 'dead.test', path: '/up', method: 'POST', headers: { 'content-length': String(body.length) }, body: [body] });
+    assert.deepEqual([dead.status, dead.body.toString()], [502, 'upstream refused the connection\n']);
+    const early = await ask(port, { host: 'raw.test', path: '/early', method: 'POST', headers: { 'content-length': String(body.length) }, body: [body] }).catch((e: Error) => e);
+    // Node's client may see the answer, or a reset if the server closed while the body was still coming.
+    if (!(early instanceof Error)) assert.deepEqual([early.status, early.body.toString()], [413, 'big!']);
+    assert.equal((await ask(port, { host: 'raw.test', path: '/after-early' })).body.toString(), '/after-early');
   });
 
   it('one visitor connection may change Host between requests, and may pipeline them', async () => {

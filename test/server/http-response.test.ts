@@ -134,6 +134,14 @@ describe('upstream response parser', () => {
     }
   });
 
+  it('status lines without a reason phrase', () => {
+    for (const line of ['HTTP/1.1 200', 'HTTP/1.1 200 ']) {
+      const r = parse(Buffer.from(`${line}\r\nContent-Length: 0\r\n\r\n`), []);
+      assert.deepEqual([r.error, r.heads[0]?.status, r.heads[0]?.reason], [undefined, 200, '']);
+    }
+    assert.equal(parse(Buffer.from('HTTP/1.0 404 Not Found Here\r\nContent-Length: 0\r\n\r\n'), []).heads[0].reason, 'Not Found Here');
+  });
+
   it('keep-alive follows the version and Connection', () => {
     const ka = (text: string) => parse(Buffer.from(text), []).heads[0].keepAlive;
     assert.equal(ka('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'), false);
@@ -156,6 +164,11 @@ describe('upstream response parser', () => {
       'HTTP/2 200 OK\r\n\r\n',
       'ICY 200 OK\r\n\r\n',
       'HTTP/1.1 99 Low\r\n\r\n',
+      'HTTP/1.1 2000 OK\r\n\r\n',
+      'HTTP/1.1 200OK\r\n\r\n',
+      'HTTP/1.2 200 OK\r\n\r\n',
+      'HTTP/1.1  200 OK\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
       'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n',
