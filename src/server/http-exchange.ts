@@ -25,19 +25,33 @@ export interface ExchangeHost {
   retried(x: Exchange, err: Error): void;
 }
 
+/** Lengths of the hop-by-hop header names: only names of these lengths need a lower-cased look. */
+const HOP_LENGTH = new Uint8Array(32);
+for (const h of HOP_BY_HOP) HOP_LENGTH[h.length] = 1;
+
+function maybeHop(name: string): boolean {
+  return name.length < 32 && HOP_LENGTH[name.length] === 1 && HOP_BY_HOP.has(name.toLowerCase());
+}
+
 /** Response headers to pass on: drops hop-by-hop ones and those the upstream named in Connection. */
-function responseHeaders(raw: string[]): string[] {
+export function responseHeaders(raw: string[]): string[] {
   let listed: string[] | undefined;
+  let hop = false;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
-      for (const t of raw[i + 1].split(',')) (listed ??= []).push(t.trim().toLowerCase());
+    if (!maybeHop(raw[i])) continue;
+    hop = true;
+    if (raw[i].length !== 10 || raw[i].toLowerCase() !== 'connection') continue;
+    for (const t of raw[i + 1].split(',')) {
+      const tok = t.trim().toLowerCase();
+      if (tok && !HOP_BY_HOP.has(tok)) (listed ??= []).push(tok);
     }
   }
+  if (!hop) return raw;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.includes(lower)) continue;
-    out.push(raw[i], raw[i + 1]);
+    const name = raw[i];
+    if (maybeHop(name) || (listed && listed.includes(name.toLowerCase()))) continue;
+    out.push(name, raw[i + 1]);
   }
   return out;
 }

@@ -37,10 +37,13 @@ const enum St {
   Done,
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** tchar of RFC 9110 §5.6.2, by char code. */
+const TCHAR = new Uint8Array(127);
+for (const ch of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[ch.charCodeAt(0)] = 1;
+/** NUL, or a CR or LF that is not part of a CRLF. */
+const BAD_CHARS = /\0|\r(?!\n)|(?<!\r)\n/;
 const MAX_LINE = 8 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const CTL = /[\0\r\n]/;
 
 function bad(message: string): AditError {
   return new AditError(BAD_RESPONSE, `upstream response: ${message}`);
@@ -171,8 +174,10 @@ export class ResponseParser {
   }
 
   private parseHead(text: string, sink: ResponseSink): void {
-    const lines = text.split('\r\n');
-    const sl = lines[0];
+    if (BAD_CHARS.test(text)) throw bad('NUL, or CR or LF outside a line end, in the head');
+    let pos = text.indexOf('\r\n');
+    if (pos < 0) pos = text.length;
+    const sl = text.slice(0, pos);
     // HTTP/1.x SP 3DIGIT [SP reason]
     const minor = sl.charCodeAt(7) - 48;
     const status = statusOf(sl);
@@ -185,15 +190,24 @@ export class ResponseParser {
     let chunked = false;
     let hasTe = false;
     let close = minor === 0;
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i];
-      const colon = l.indexOf(':');
-      if (colon <= 0) throw bad('malformed header line');
-      const name = l.slice(0, colon);
-      if (!TOKEN.test(name)) throw bad('invalid header name');
-      const value = l.slice(colon + 1).trim();
-      if (CTL.test(value)) throw bad('invalid header value');
+    while (pos < text.length) {
+      const start = pos + 2;
+      let end = text.indexOf('\r\n', start);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', start);
+      if (colon <= start || colon >= end) throw bad('malformed header line');
+      for (let k = start; k < colon; k++) {
+        const ch = text.charCodeAt(k);
+        if (ch > 126 || TCHAR[ch] === 0) throw bad('invalid header name');
+      }
+      let vs = colon + 1;
+      while (vs < end && isOws(text.charCodeAt(vs))) vs++;
+      let ve = end;
+      while (ve > vs && isOws(text.charCodeAt(ve - 1))) ve--;
+      const name = text.slice(start, colon);
+      const value = text.slice(vs, ve);
       headers.push(name, value);
+      pos = end;
       // Only the framing headers are looked at here; the rest pass through as they are.
       const c = name.charCodeAt(0) | 0x20;
       if (c === 0x63 /* c */ && name.length === 14 && name.toLowerCase() === 'content-length') {
@@ -263,6 +277,10 @@ export class ResponseParser {
     this.remaining = size;
     this.st = St.ChunkData;
   }
+}
+
+function isOws(ch: number): boolean {
+  return ch === 32 || ch === 9;
 }
 
 /** The status code of a status line (chars 9-11), or -1 if they are not 3 digits from 100. */

@@ -11,6 +11,8 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { AditClient } from '../../src/client/client.js';
 import type { AditServer } from '../../src/server/server.js';
+import { responseHeaders } from '../../src/server/http-exchange.js';
+import { forwardHead } from '../../src/server/http-request-head.js';
 import { freePort } from '../helpers/adit.js';
 import { connected, makeClient, makeServer } from '../helpers/inproc.js';
 import { closeQuietly, listenLocal } from '../helpers/net.js';
@@ -123,6 +125,26 @@ function ask(port: number, o: { host: string; path: string; method?: string; hea
     req.end();
   });
 }
+
+describe('header rules', () => {
+  it('response headers: hop-by-hop and Connection-listed ones go, the rest pass in order (as is when there is nothing to drop)', () => {
+    const plain = ['Content-Type', 'text/html', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'];
+    assert.equal(responseHeaders(plain), plain);
+    assert.deepEqual(
+      responseHeaders(['Connection', 'keep-alive, X-Secret', 'X-Secret', '1', 'TE', 'x', 'Transfer-Encoding', 'chunked', 'Trailer', 'X-T', 'Upgrade', 'h2c', 'Keep-Alive', 'timeout=5', 'Proxy-Connection', 'x', 'Proxy-Authorization', 'x', 'X-Kept', 'yes', 'x-secret-not', '2']),
+      ['X-Kept', 'yes', 'x-secret-not', '2'],
+    );
+  });
+
+  it('request heads: hop-by-hop go, X-Forwarded-* are added or extended, bodies are framed', () => {
+    const h = forwardHead('POST', '/p?q=1', ['Host', 'a.test', 'Connection', 'X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'X-Forwarded-For', '10.0.0.1', 'X-Forwarded-For', '10.0.0.2', 'X-Forwarded-Proto', 'https'], '127.0.0.9', false);
+    assert.equal(h.body, 'chunked');
+    assert.equal(h.text, 'POST /p?q=1 HTTP/1.1\r\nHost: a.test\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.9\r\nX-Forwarded-Host: a.test\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const up = forwardHead('GET', '/ws', ['Host', 'a.test', 'Connection', 'Upgrade', 'Upgrade', 'websocket', 'Content-Length', '0'], '::1', true);
+    assert.equal(up.text, 'GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\nX-Forwarded-For: ::1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: a.test\r\n\r\n');
+    assert.equal(forwardHead('GET', '/', [], '1.2.3.4', false).text, 'GET / HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: http\r\n\r\n');
+  });
+});
 
 describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
   let server: AditServer;
