@@ -18,6 +18,9 @@ import { connected, makeClient, makeServer } from '../helpers/inproc.js';
 import { closeQuietly, listenLocal } from '../helpers/net.js';
 
 let onStall: (s: net.Socket) => void = () => undefined;
+const CHUNK = Buffer.alloc(1024 * 1024, 'h');
+const HUGE_CHUNKS = 64;
+let hugeWritten = 0;
 const BIG = Buffer.alloc(3 * 1024 * 1024 + 17, 'abcdefghij');
 
 /** Answers by path with bytes written by hand, one request at a time per connection. */
@@ -82,6 +85,20 @@ function answer(s: net.Socket, method: string, path: string, head: string, id: n
     case '/early':
       s.write('HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nbig!');
       return;
+    case '/huge': {
+      // 64 MiB, written only as fast as the tunnel takes it.
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${HUGE_CHUNKS * CHUNK.length}\r\n\r\n`);
+      let left = HUGE_CHUNKS;
+      const more = (): void => {
+        while (left > 0) {
+          left--;
+          hugeWritten += CHUNK.length;
+          if (!s.write(CHUNK)) return void s.once('drain', more);
+        }
+      };
+      more();
+      return;
+    }
     case '/stall':
       onStall(s);
       s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
@@ -286,6 +303,36 @@ describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
     const a = await ask(port, { host: 'raw.test', path: '/big' });
     assert.equal(a.body.length, BIG.length);
     assert.ok(a.body.equals(BIG));
+  });
+
+  it('a visitor that stops reading holds the upstream back (backpressure end to end), then gets every byte', async () => {
+    const total = HUGE_CHUNKS * CHUNK.length;
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    let got = 0;
+    s.on('data', (d: Buffer) => (got += d.length));
+    s.write('GET /huge HTTP/1.1\r\nHost: raw.test\r\n\r\n');
+    await new Promise<void>((resolve) => s.once('data', () => resolve()));
+    s.pause();
+    // Let the pipe fill: socket buffers, the server's response buffer and the stream's window.
+    await new Promise((r) => setTimeout(r, 800));
+    const written = hugeWritten;
+    assert.ok(written < total, `the upstream wrote all ${written} bytes to a visitor that reads nothing`);
+    s.resume();
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (got >= total) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+      s.once('close', () => {
+        clearInterval(t);
+        if (got < total) reject(new Error(`closed after ${got} bytes`));
+      });
+    });
+    s.destroy();
+    assert.ok(got > total, 'head and whole body arrived');
   });
 
   it('a malformed response is a 502; one cut short aborts the visitor connection', async () => {
