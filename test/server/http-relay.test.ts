@@ -299,6 +299,20 @@ describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
     assert.ok(i1 > 0 && i2 > i1 && i3 > i2, text);
   });
 
+  it('an HTTP/1.0 visitor gets a chunked upstream answer decoded, delimited by the close', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+      s.write('GET /chunked HTTP/1.0\r\nHost: raw.test\r\n\r\n');
+    });
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(!/transfer-encoding/i.test(text), text);
+    assert.ok(text.endsWith('\r\n\r\nhello world'), text);
+  });
+
   it('relays a large response intact', async () => {
     const a = await ask(port, { host: 'raw.test', path: '/big' });
     assert.equal(a.body.length, BIG.length);
