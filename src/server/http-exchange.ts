@@ -113,7 +113,8 @@ export class Exchange implements ConnUser {
 
   private reqData(c: Buffer): void {
     const s = this.conn?.stream;
-    if (!s || this.finished) return;
+    // (An empty piece would read as the last chunk.)
+    if (!s || this.finished || c.length === 0) return;
     this.inBytes += c.length;
     let ok: boolean;
     if (this.framing === 'chunked') {

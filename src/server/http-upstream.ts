@@ -11,7 +11,7 @@ import { ResponseParser, type ResponseHead, type ResponseSink } from './http-res
 export interface ConnUser extends ResponseSink {
   /** The stream failed or ended before the response was complete. `err` carries an ADIT_ERR_* code where known. */
   onFail(err: Error): void;
-  /** The visitor can take the rest of the body: end of a pause asked for with pauseBody(). */
+  /** A chunk from the stream has been parsed through: a body piece held back can go out now. */
   onPushed(): void;
 }
 
