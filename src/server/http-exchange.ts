@@ -25,6 +25,9 @@ export interface ExchangeHost {
   retried(x: Exchange, err: Error): void;
 }
 
+/** Byte counts go to the metrics once per exchange, or every this many bytes of a long one (a stream of events, a download). */
+const FLUSH_BYTES = 256 * 1024;
+
 /** Lengths of the hop-by-hop header names: only names of these lengths need a lower-cased look. */
 const HOP_LENGTH = new Uint8Array(32);
 for (const h of HOP_BY_HOP) HOP_LENGTH[h.length] = 1;
@@ -116,6 +119,7 @@ export class Exchange implements ConnUser {
     // (An empty piece would read as the last chunk.)
     if (!s || this.finished || c.length === 0) return;
     this.inBytes += c.length;
+    if (this.inBytes >= FLUSH_BYTES) this.flushBytes();
     let ok: boolean;
     if (this.framing === 'chunked') {
       s.write(`${c.length.toString(16)}\r\n`, 'latin1');
@@ -180,6 +184,7 @@ export class Exchange implements ConnUser {
   onBody(chunk: Buffer): void {
     if (this.finished) return;
     this.outBytes += chunk.length;
+    if (this.outBytes >= FLUSH_BYTES) this.flushBytes();
     if (this.held) this.write(this.held);
     this.held = chunk;
   }

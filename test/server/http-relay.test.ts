@@ -317,6 +317,12 @@ describe('HTTP relay over tunnel streams', { timeout: 60_000 }, () => {
     const a = await ask(port, { host: 'raw.test', path: '/big' });
     assert.equal(a.body.length, BIG.length);
     assert.ok(a.body.equals(BIG));
+    // Body bytes are counted per route and direction.
+    const metrics = await server.metrics.registry.metrics();
+    const out = /adit_server_bytes_total\{upstream="http:raw.test",direction="out"\} (\d+)/.exec(metrics);
+    const inn = /adit_server_bytes_total\{upstream="http:echo.test",direction="in"\} (\d+)/.exec(metrics);
+    assert.ok(out && Number(out[1]) >= BIG.length, `bytes out: ${out?.[1]}`);
+    assert.ok(inn && Number(inn[1]) >= 600_000, `bytes in: ${inn?.[1]} (two 300 kB bodies were sent before)`);
   });
 
   it('a visitor that stops reading holds the upstream back (backpressure end to end), then gets every byte', async () => {
