@@ -1,4 +1,3 @@
-import type { Agent } from 'node:http';
 import type { Session } from '../mux/index.js';
 
 /** One connected tunnel client, as the server keeps it. */
@@ -13,8 +12,6 @@ export interface ClientHandle {
   readonly version: string | undefined;
   /** Routes it holds right now. */
   readonly routes: Set<string>;
-  /** Pools HTTP keep-alive connections (tunnel streams) to this client. */
-  agent?: Agent;
   /** Set when a newer session of the same client id took over. */
   replaced: boolean;
 }

@@ -262,7 +262,7 @@ export class AditServer extends EventEmitter {
     if (old) {
       // Routes the client no longer declares are let go; the stale session ends now.
       for (const r of [...old.routes]) this.releaseRoute(r, old);
-      old.agent?.destroy();
+      this.http.retire(old);
       old.session.goaway(WireCode.REPLACED, 'replaced by a newer session of the same client id');
       old.session.destroy(new AditError('ADIT_ERR_REPLACED', 'replaced by a newer session of the same client id', WireCode.REPLACED));
     }
@@ -327,7 +327,7 @@ export class AditServer extends EventEmitter {
   }
 
   private drop(handle: ClientHandle, err?: Error): void {
-    handle.agent?.destroy();
+    this.http.retire(handle);
     if (handle.replaced) return;
     for (const r of [...handle.routes]) this.releaseRoute(r, handle);
     if (this.clients.get(handle.clientId) === handle) this.clients.delete(handle.clientId);
