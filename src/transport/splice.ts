@@ -41,7 +41,8 @@ export interface SpliceCounters {
  * A hand-rolled relay rather than pipe() both ways: pipe() hangs about nine
  * closures and listeners on each pair of streams, a cost every short
  * connection pays. Backpressure is the same: a write that returns false pauses
- * the source until the destination drains.
+ * the source until the destination drains. 'end' and 'close' fire once each,
+ * so plain on() serves: once() would wrap every listener anew.
  */
 export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters = {}): Promise<void> {
   return new Promise((resolve) => {
@@ -73,8 +74,8 @@ export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters 
         socket.once('drain', resumeStream);
       }
     });
-    socket.once('end', () => stream.end());
-    stream.once('end', () => {
+    socket.on('end', () => stream.end());
+    stream.on('end', () => {
       // Both directions done and nothing left to write: a close sends the FIN
       // anyway, and skips a shutdown() and its round through libuv. TLS keeps
       // end() so that its close_notify goes out.
@@ -85,14 +86,14 @@ export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters 
       resetStream(stream, WireCode.CONNECTION_RESET, `peer socket failed: ${err.code ?? err.message}`);
     });
     stream.on('error', () => resetSocket(socket));
-    socket.once('close', () => {
+    socket.on('close', () => {
       // A socket gone before both FINs were exchanged is a failure, never a clean end.
       if (!stream.destroyed && !(stream.writableEnded && stream.readableEnded)) {
         resetStream(stream, WireCode.CONNECTION_RESET, 'peer socket closed');
       }
       if (--open === 0) resolve();
     });
-    stream.once('close', () => {
+    stream.on('close', () => {
       if (!socket.destroyed && !(socket.writableEnded && socket.readableEnded)) resetSocket(socket);
       if (--open === 0) resolve();
     });
