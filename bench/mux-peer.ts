@@ -18,6 +18,7 @@
  */
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer, WebSocket } from 'ws';
 import { Session, type MuxStream } from '../src/mux/index.js';
 import { wsTransport, WS_MAX_PAYLOAD } from '../src/transport/ws.js';
@@ -147,5 +148,16 @@ async function load(): Promise<void> {
   process.send!({ targetPort });
 }
 
+// ADIT_BENCH_LOOP=1: each process reports its event-loop delay when the driver lets go, to tell a
+// long turn in a relay (a tail no window can fix) from queueing on the wire.
+if (process.env.ADIT_BENCH_LOOP) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  process.once('disconnect', () => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(2);
+    const cpu = process.cpuUsage();
+    process.stderr.write(`${role}: event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms; cpu user ${(cpu.user / 1000).toFixed(0)} ms, system ${(cpu.system / 1000).toFixed(0)} ms\n`);
+  });
+}
 await (role === 'far' ? far() : role === 'near' ? near() : load());
 process.on('disconnect', () => process.exit(0));

@@ -28,6 +28,13 @@ const MIN_FLOW_RTT_MS = 0.25;
 /** The smallest RTT is forgotten over this period, so a changed path is noticed. */
 const RTT_MIN_PERIOD_MS = 60_000;
 const RTT_PROBE_MS = 1000;
+/**
+ * DATA bytes one event-loop turn may send before the pump yields to the
+ * other sockets' events (setImmediate). Without it, libuv reads a busy
+ * visitor socket up to 32 times in a row and the pump frames every read at
+ * once: milliseconds in which an interactive stream's bytes wait unread.
+ */
+const TURN_BUDGET = 128 * 1024;
 const EARLY_PINGS = 4;
 
 /**
@@ -53,6 +60,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private blocked = false;
   private pumping = false;
   private pumpScheduled = false;
+  private sentThisTurn = 0;
+  private turnReset = false;
   private closed = false;
   private closeError: Error | undefined;
   private goawaySent = false;
@@ -426,7 +435,23 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private schedulePump(): void {
     if (this.pumpScheduled || this.pumping || this.blocked) return;
     this.pumpScheduled = true;
+    if (this.sentThisTurn >= TURN_BUDGET) return; // the turn's reset runs the pump
     process.nextTick(() => { this.pumpScheduled = false; this.pump(); });
+  }
+
+  /** Counts DATA bytes sent this turn; once over budget, the pump waits for the next turn (see TURN_BUDGET). */
+  private spendTurn(bytes: number): void {
+    this.sentThisTurn += bytes;
+    if (this.turnReset) return;
+    this.turnReset = true;
+    setImmediate(() => {
+      this.turnReset = false;
+      this.sentThisTurn = 0;
+      if (this.pumpScheduled) {
+        this.pumpScheduled = false;
+        this.pump();
+      }
+    });
   }
 
   /** Round-robin: one bounded DATA frame per ready stream per turn, until the transport pushes back. */
@@ -437,12 +462,17 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     try {
       const max = this.options.maxFrame;
       while (!this.blocked && this.ready.length > 0) {
+        if (this.sentThisTurn >= TURN_BUDGET) {
+          this.pumpScheduled = true; // resumed by spendTurn's setImmediate
+          break;
+        }
         const s = this.ready.shift()!;
         s.inReady = false;
         if (!s.hasSendable() || s.destroyed) continue;
         const { payload, fin } = s.takeFrame(max);
         const len = payload ? payload.length : 0;
         this.stats.bytesOut += len;
+        if (len > 0) this.spendTurn(len);
         const header = encodeHeader(FrameType.DATA, fin ? Flag.FIN : 0, s.id, len);
         if (!(payload ? this.transport.write(header, payload) : this.transport.write(header))) this.blocked = true;
         if (fin) s.afterFinSent();

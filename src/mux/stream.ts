@@ -154,31 +154,24 @@ export class MuxStream extends Duplex {
     this.destroy(err);
   }
 
-  /** @internal Bytes for the next DATA frame, at most `max`. */
+  /**
+   * @internal Bytes for the next DATA frame: at most `max`, and never more than
+   * what is left of the queue's first chunk, so a frame is always a view of
+   * what was written and never a copy (a frame cut short there costs 10 bytes of header).
+   */
   takeFrame(max: number): { payload: Buffer | null; fin: boolean } {
-    const n = Math.min(max, this.sendCredit, this.queuedBytes);
     let payload: Buffer | null = null;
-    if (n > 0) {
+    if (this.queuedBytes > 0) {
       const head = this.queue[0]!;
-      if (head.buf.length - head.off >= n) {
+      const n = Math.min(max, this.sendCredit, head.buf.length - head.off);
+      if (n > 0) {
         payload = head.buf.subarray(head.off, head.off + n);
         head.off += n;
-      } else {
-        payload = Buffer.allocUnsafe(n);
-        let filled = 0;
-        while (filled < n) {
-          const p = this.queue[0]!;
-          const take = Math.min(n - filled, p.buf.length - p.off);
-          p.buf.copy(payload, filled, p.off, p.off + take);
-          p.off += take;
-          filled += take;
-          if (p.off === p.buf.length) this.completeHead();
-        }
+        if (head.off === head.buf.length) this.completeHead();
+        this.sendCredit -= n;
+        this.queuedBytes -= n;
+        this.bytesOut += n;
       }
-      while (this.queue.length > 0 && this.queue[0]!.off === this.queue[0]!.buf.length) this.completeHead();
-      this.sendCredit -= n;
-      this.queuedBytes -= n;
-      this.bytesOut += n;
     }
     const fin = this.finPending && this.queuedBytes === 0 && !this.finSent;
     if (fin) this.finSent = true;

@@ -52,11 +52,41 @@ function randomKey(header: Buffer): Buffer {
 }
 
 /**
- * The buffers of one WebSocket message carrying an adit header and maybe its
- * payload (or, with another opcode, a control frame's payload in `header`). Unmasked, and masked with the all-zero key, they go out as they
- * are; a random key needs one masked copy, as in any client.
+ * Room for masked copies, reused while the socket takes every write at once:
+ * a fresh 64 KiB buffer per frame is memory outside V8's heap that piles up
+ * until a full garbage collection, which stops the event loop for milliseconds.
  */
-export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: MaskMode, opcode = OPCODE_BINARY): Buffer[] {
+export class MaskArena {
+  private slab = Buffer.allocUnsafe(0);
+  private offset = 0;
+
+  constructor(private readonly size = 1024 * 1024) {}
+
+  take(n: number): Buffer {
+    if (n > this.size) return Buffer.allocUnsafe(n);
+    if (this.offset + n > this.slab.length) {
+      // The old slab stays alive as long as queued writes still point into it.
+      this.slab = Buffer.allocUnsafe(this.size);
+      this.offset = 0;
+    }
+    const b = this.slab.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return b;
+  }
+
+  /** Only when nothing handed out is still waiting to be written. */
+  recycle(): void {
+    this.offset = 0;
+  }
+}
+
+/**
+ * The buffers of one WebSocket message carrying an adit header and maybe its
+ * payload (or, with another opcode, a control frame's payload in `header`).
+ * Unmasked, and masked with the all-zero key, they go out as they are; a
+ * random key needs one masked copy, as in any client, taken from `arena` if given.
+ */
+export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: MaskMode, opcode = OPCODE_BINARY, arena?: MaskArena): Buffer[] {
   const length = header.length + (payload ? payload.length : 0);
   const ws = wsHeader(length, mode !== 'none', opcode);
   if (mode === 'none') return payload ? [ws, header, payload] : [ws, header];
@@ -65,7 +95,7 @@ export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: Mas
     return payload ? [ws, header, payload] : [ws, header];
   }
   const key = randomKey(ws);
-  const out = Buffer.allocUnsafe(length);
+  const out = arena ? arena.take(length) : Buffer.allocUnsafe(length);
   maskInto(header, key, out, 0, header.length);
   if (payload) {
     // The key runs on across the message: rotate it by where the payload starts.
