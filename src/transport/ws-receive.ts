@@ -54,12 +54,9 @@ export class WsFrameReader {
   /** Any chunking of the byte stream. Throws WsProtocolError on a frame this side must reject; the reader is then unusable. */
   push(chunk: Buffer): void {
     if (this.failed) throw new WsProtocolError(WS_CLOSE.PROTOCOL_ERROR, 'websocket reader used after a protocol error');
-    try {
-      this.consume(chunk);
-    } catch (err) {
-      this.failed = true;
-      throw err;
-    }
+    this.failed = true; // stays set if consume() throws
+    this.consume(chunk);
+    this.failed = false;
   }
 
   private consume(chunk: Buffer): void {
