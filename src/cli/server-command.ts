@@ -6,6 +6,7 @@ import { ConfigError } from './errors.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
+import { tuneGcForRelay } from './gc-tuning.js';
 
 export const SERVER_SPECS: OptionSpec[] = [
   { key: 'controlAddr', type: 'string', arg: 'addr', description: 'address of the control (WebSocket) listener', default: '0.0.0.0' },
@@ -37,6 +38,7 @@ export function registerServerCommand(program: Command): void {
   const cmd = program.command('server').description('run the tunnel server (the routable side)');
   registerOptions(cmd, SERVER_SPECS);
   cmd.action(async (flags: Record<string, unknown>) => {
+    tuneGcForRelay();
     const values = resolveServerValues(flags, process.env);
     const logger = createLogger(values.logLevel as string, values.logFormat as LogFormat | undefined, 'adit-server');
     const options = buildServerOptions(values, logger);
