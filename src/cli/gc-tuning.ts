@@ -9,7 +9,8 @@ const IDLE_SECONDS = 5;
 /**
  * Turns V8's incremental marking off while a long-running relay (server or
  * client) carries traffic, and back on once it has been idle for a few seconds,
- * unless the operator set it themselves (NODE_OPTIONS or node flags).
+ * unless the operator opted out (ADIT_GC_TUNING=off) or gave node an
+ * incremental-marking flag themselves.
  *
  * Why: after a burst of connections (18,000 in 3 s in the bench's scenario 6)
  * V8 started incremental marking every ~60 ms during bulk transfers although
@@ -22,8 +23,7 @@ const IDLE_SECONDS = 5;
  * only while busy. V8 reads the flag whenever it would start marking.
  */
 export function tuneGcForRelay(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
-  if (/incremental[-_]marking/.test(given)) return;
+  if (process.env.ADIT_GC_TUNING === 'off' || process.execArgv.some((a) => /incremental[-_]marking/.test(a))) return;
   let last = performance.eventLoopUtilization();
   let marking = true;
   let idleFor = 0;
