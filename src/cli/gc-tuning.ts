@@ -1,8 +1,10 @@
 import v8 from 'node:v8';
 import { performance } from 'node:perf_hooks';
 
-/** Event-loop utilisation above which the process counts as carrying traffic. */
+/** Event-loop utilisation above which a second counts as carrying traffic. */
 const BUSY_ELU = 0.05;
+/** Busy seconds in a row before incremental marking goes off (start-up alone must not count). */
+const BUSY_SECONDS = 2;
 /** Seconds in a row below it before incremental marking comes back (V8's memory reducer needs it). */
 const IDLE_SECONDS = 5;
 
@@ -27,12 +29,14 @@ export function tuneGcForRelay(): void {
   let last = performance.eventLoopUtilization();
   let marking = true;
   let idleFor = 0;
+  let busyFor = 0;
   setInterval(() => {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, last).utilization > BUSY_ELU;
     last = now;
     idleFor = busy ? 0 : idleFor + 1;
-    if (busy && marking) {
+    busyFor = busy ? busyFor + 1 : 0;
+    if (busyFor >= BUSY_SECONDS && marking) {
       v8.setFlagsFromString('--no-incremental-marking');
       marking = false;
     } else if (!marking && idleFor >= IDLE_SECONDS) {
