@@ -11,14 +11,15 @@ import { normalizeHost } from './host-match.js';
 import type { ServerMetrics } from './metrics.js';
 import { failureReason } from './tcp-plane.js';
 
-
 /** Route names to try for a Host, most specific first: exact, then *.suffix from longest, then the default. */
+export function* routeNames(host: string): Generator<string> {
+  yield `http:${host}`;
+  for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) yield `http:*${host.slice(dot)}`;
+  yield 'http:*';
+}
+
 export function routeCandidates(host: string): string[] {
-  const out = [`http:${host}`];
-  const labels = host.split('.');
-  for (let i = 1; i < labels.length; i++) out.push(`http:*.${labels.slice(i).join('.')}`);
-  out.push('http:*');
-  return out;
+  return [...routeNames(host)];
 }
 
 /** Plain-text answer for a stream that failed before the upstream answered. */
@@ -98,19 +99,13 @@ export class HttpPlane implements ExchangeHost {
     private readonly maxStreams: number,
   ) {}
 
-  /** Most specific route for a Host, in the order of routeCandidates, without building the list. */
+  /** The most specific route a client serves for a Host; names are made only until one matches. */
   private route(host: string): { route: string; client: ClientHandle } | undefined {
-    let route = `http:${host}`;
-    let client = this.owner(route);
-    for (let dot = host.indexOf('.'); !client && dot >= 0; dot = host.indexOf('.', dot + 1)) {
-      route = `http:*${host.slice(dot)}`;
-      client = this.owner(route);
+    for (const route of routeNames(host)) {
+      const client = this.owner(route);
+      if (client) return { route, client };
     }
-    if (!client) {
-      route = 'http:*';
-      client = this.owner(route);
-    }
-    return client ? { route, client } : undefined;
+    return undefined;
   }
 
   private poolOf(client: ClientHandle): ConnPool {

@@ -40,40 +40,14 @@ export interface SpliceCounters {
  *
  * A hand-rolled relay rather than pipe() both ways: pipe() hangs about nine
  * closures and listeners on each pair of streams, a cost every short
- * connection pays. Backpressure is the same: a write that returns false pauses
- * the source until the destination drains. 'end' and 'close' fire once each,
- * so plain on() serves: once() would wrap every listener anew.
+ * connection pays. 'end' and 'close' fire once each, so plain on() serves:
+ * once() would wrap every listener anew.
  */
 export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters = {}): Promise<void> {
   return new Promise((resolve) => {
     let open = 2;
-    const { fromSocket, fromStream } = counters;
-    let socketWaits = false;
-    let streamWaits = false;
-    const resumeSocket = (): void => {
-      socketWaits = false;
-      socket.resume();
-    };
-    const resumeStream = (): void => {
-      streamWaits = false;
-      stream.resume();
-    };
-    socket.on('data', (c: Buffer) => {
-      if (fromSocket) fromSocket(c.length);
-      if (!stream.write(c) && !socketWaits) {
-        socketWaits = true;
-        socket.pause();
-        stream.once('drain', resumeSocket);
-      }
-    });
-    stream.on('data', (c: Buffer) => {
-      if (fromStream) fromStream(c.length);
-      if (!socket.write(c) && !streamWaits) {
-        streamWaits = true;
-        stream.pause();
-        socket.once('drain', resumeStream);
-      }
-    });
+    relay(socket, stream, counters.fromSocket);
+    relay(stream, socket, counters.fromStream);
     socket.on('end', () => stream.end());
     stream.on('end', () => {
       // Both directions done and nothing left to write: a close sends the FIN
@@ -99,5 +73,22 @@ export function splice(socket: Socket, stream: Duplex, counters: SpliceCounters 
     });
     socket.resume();
     stream.resume();
+  });
+}
+
+/** One direction of a splice: a write that returns false pauses `from` until `to` drains. */
+function relay(from: Duplex, to: Duplex, count: ((n: number) => void) | undefined): void {
+  let waiting = false;
+  const resume = (): void => {
+    waiting = false;
+    from.resume();
+  };
+  from.on('data', (c: Buffer) => {
+    if (count) count(c.length);
+    if (!to.write(c) && !waiting) {
+      waiting = true;
+      from.pause();
+      to.once('drain', resume);
+    }
   });
 }
