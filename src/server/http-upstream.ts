@@ -38,10 +38,10 @@ export class UpstreamConn implements ResponseSink {
   ) {
     stream.on('data', (c: Buffer) => this.onData(c));
     stream.on('end', () => this.onEnd());
-    stream.on('error', (e: Error) => this.onError(e));
+    stream.on('error', (e: Error) => this.fail(e));
     stream.on('close', () => {
       onClose();
-      this.onError(ENDED);
+      this.fail(ENDED);
     });
   }
 
@@ -97,10 +97,6 @@ export class UpstreamConn implements ResponseSink {
     // A body without framing ends here; anything else still open was cut short.
     if (this.parser.untilClose) this.parser.end(this);
     this.fail(ENDED);
-  }
-
-  private onError(err: Error): void {
-    this.fail(err);
   }
 
   private fail(err: Error): void {
