@@ -72,6 +72,31 @@ export interface Outcome {
   ms: number;
 }
 
+/**
+ * How a transfer that read EOF ended. A wrong or short transfer is checked
+ * once more against the kernel: libuv reports EOF without reading on when a
+ * hang-up arrives together with the last partial read (uv__stream_io's
+ * POLLHUP short-cut), so a peer's RST that lands behind unread data reaches
+ * Node as a clean 'end'. A write tells the two apart: after a FIN the socket
+ * still sends (CLOSE_WAIT); after an RST the kernel refuses it (EPIPE or
+ * ECONNRESET). A visitor whose own writes are already ended cannot probe, and
+ * its short transfer stays 'truncated'.
+ */
+function endedBy(s: net.Socket, ok: boolean): Promise<Outcome['kind']> {
+  if (ok || s.writableEnded || s.destroyed) {
+    s.end();
+    return Promise.resolve(ok ? 'complete' : 'truncated');
+  }
+  return new Promise((resolve) => {
+    s.write(PROBE, (err) => {
+      resolve(err ? 'reset' : 'truncated');
+      s.end();
+    });
+  });
+}
+
+const PROBE = Buffer.from('?');
+
 export interface DownloadHandle {
   /** Resolves once the first byte arrived. */
   started: Promise<void>;
@@ -94,9 +119,8 @@ export function download(port: number, bytes: number, seed: number, paceMs = 0, 
       h.update(d);
     });
     s.on('end', () => {
-      s.end();
       const ok = got === bytes && h.digest('hex') === expectedSha(seed, bytes);
-      resolve({ kind: ok ? 'complete' : 'truncated', bytes: got, ms: performance.now() - t0 });
+      void endedBy(s, ok).then((kind) => resolve({ kind, bytes: got, ms: performance.now() - t0 }));
     });
     s.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'reset', bytes: got, error: err.code ?? err.message, ms: performance.now() - t0 }));
     s.on('close', () => {
@@ -117,9 +141,8 @@ export function upload(port: number, bytes: number, seed: number, paceMs = 0, ho
     let answer = '';
     s.on('data', (d: Buffer) => (answer += d.toString()));
     s.on('end', () => {
-      s.end();
       const ok = answer.trim() === `${expectedSha(seed, bytes)} ${bytes}`;
-      resolve({ kind: ok ? 'complete' : 'truncated', bytes: Number(answer.trim().split(' ')[1] ?? 0), ms: performance.now() - t0 });
+      void endedBy(s, ok).then((kind) => resolve({ kind, bytes: Number(answer.trim().split(' ')[1] ?? 0), ms: performance.now() - t0 }));
     });
     s.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'reset', bytes: 0, error: err.code ?? err.message, ms: performance.now() - t0 }));
   });
