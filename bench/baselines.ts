@@ -1,7 +1,8 @@
 /**
  * What plain Node does on this machine, the floor and ceiling adit's figures are read against:
- * a one-process TCP relay (bulk and connection rate), a one-process HTTP proxy in front of nginx,
- * and the memory of idle sockets. adit runs two Node processes per tunnelled connection.
+ * a one-process TCP relay (bulk and connection rate), one and two chained relay processes (1-byte
+ * round-trip latency), a one-process HTTP proxy in front of nginx, and the memory of idle sockets.
+ * adit runs two Node processes per tunnelled connection.
  *   npm run build && node dist/bench/baselines.js
  */
 import { fork } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadChild, runLoad } from './load/driver.js';
 import type { ConnRateResult } from './load/connrate.js';
+import type { LatencyResult } from './load/latency.js';
 import { freeStablePort, rssBytes } from './procs.js';
 import { runIperf } from './tools/iperf.js';
 import { startNginx } from './tools/nginx.js';
@@ -92,8 +94,13 @@ async function main(): Promise<void> {
   const iperf = await freeStablePort();
   const relay = spawnChild<Record<string, number>>('relay', JSON.stringify({ rr: t.rr as number, iperf }));
   const proxy = spawnChild<number>('proxy', String(nginx.port));
+  // The latency chain: echo ← hop1 ← hop2, as adit's server and client sit between visitor and target.
+  const hop1 = spawnChild<Record<string, number>>('relay', JSON.stringify({ echo: t.echo }));
+  const hop2 = spawnChild<Record<string, number>>('relay', JSON.stringify({ echo: (await hop1.ready).echo }));
   try {
     const r = await relay.ready;
+    const chain = { direct: t.echo as number, 'one relay': (await hop1.ready).echo!, 'two relays': (await hop2.ready).echo! };
+    const lat: Record<string, LatencyResult[]> = { direct: [], 'one relay': [], 'two relays': [] };
     const proxyPort = await proxy.ready;
     await runWrk(proxyPort, 1, 64);
     const bulk: number[] = [];
@@ -103,16 +110,25 @@ async function main(): Promise<void> {
       bulk.push((await runIperf({ targetPort: iperf, publicPort: r.iperf, seconds: 3, logDir: dir })) / 1e9);
       rate.push((await runLoad<ConnRateResult>('connrate', { port: r.rr, concurrency: 32, durationMs: 2000, warmupMs: 1000 }, 30_000)).perSec);
       rps.push((await runWrk(proxyPort, 2, 64)).rps);
+      // The same ping-pong as bench scenario 3.
+      for (const [name, port] of Object.entries(chain)) {
+        lat[name]!.push(await runLoad<LatencyResult>('latency', { port, samples: 10_000, warmup: 200, maxMs: 2000 }, 30_000));
+      }
     }
     const fmt = (xs: number[], d: number) => `${median(xs).toFixed(d)} (${xs.map((x) => x.toFixed(d)).join(', ')})`;
     const out = process.stdout;
     out.write(`one-process Node TCP relay, iperf3 one stream fwd: ${fmt(bulk, 2)} Gbit/s\n`);
     out.write(`one-process Node TCP relay, connections/s at concurrency 32: ${fmt(rate, 0)}\n`);
+    for (const [name, rs] of Object.entries(lat)) {
+      out.write(`1-byte round trip to a Node echo server, ${name}${name === 'direct' ? '' : ' (plain Node, pipe() both ways)'}: p50 ${fmt(rs.map((x) => x.p50Us), 0)} µs, p99 ${fmt(rs.map((x) => x.p99Us), 0)} µs\n`);
+    }
     out.write(`one-process Node HTTP proxy (keep-alive agent) → nginx, wrk -c64: ${fmt(rps, 0)} req/s\n`);
     out.write(`Node ${process.version}, RSS per idle accepted socket (10,000): ${(await socketMemory('data', 10_000)).toFixed(2)} KiB, piped back to itself: ${(await socketMemory('pipe', 10_000)).toFixed(2)} KiB\n`);
   } finally {
     relay.c.kill();
     proxy.c.kill();
+    hop1.c.kill();
+    hop2.c.kill();
     await nginx.proc.stop();
     targets.send('stop');
     await targets.done.catch(() => targets.kill());
