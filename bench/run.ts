@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--json FILE] [--reps N] [--only NAME,…] [--scenarios s1,s3,…] [--keep]
+ * npm run bench [-- --quick] [--json FILE] [--reps N] [--only NAME,…] [--scenarios s1,s3,…] [--keep] [--floor]
  * Starts every participant on loopback, runs each scenario against each of them (interleaved,
  * participant order rotated every repetition), prints one table and the issue's target checks.
  */
@@ -21,6 +21,7 @@ import { socat } from './participants/socat.js';
 import { sshParticipant } from './participants/ssh.js';
 import { ADIT_MAIN, aditParticipant } from './participants/adit.js';
 import { externalParticipant } from './participants/external.js';
+import { nodeRelays } from './participants/node-relays.js';
 import type { Participant, Running, TargetPorts } from './participants/types.js';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -33,6 +34,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     scenarios: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
   },
 });
 
@@ -103,6 +105,8 @@ async function main(): Promise<void> {
     // A/B: another build of adit (e.g. a patched copy of dist/) as an extra participant in the same run.
     const variant = process.env.ADIT_BENCH_VARIANT;
     if (variant) participants.push(aditParticipant('adit ws variant', false, variant));
+    // The floor of adit's two-process shape in Node, beside it in the same run.
+    if (opts.floor) participants.push(nodeRelays);
     const ext = externalParticipant();
     if (ext) participants.push(ext);
     if (opts.only) {
