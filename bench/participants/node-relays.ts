@@ -1,7 +1,8 @@
 /**
  * The floor for adit's shape: two chained one-process Node relays (bench/tools/node-relay.ts,
  * adit's own splice(), no multiplexer, no WebSocket). The first stands where adit's server does,
- * the second where its client does, so the memory and slow-reader scenarios read them the same way.
+ * the second where its client does, so the slow-reader scenario reads them as it reads adit's
+ * (scenario 7 leaves them out: two sockets per connection in each process are no floor for memory).
  * Opt-in (`--floor`): it is a reference point, not a tool a user would pick.
  */
 import { mkdirSync } from 'node:fs';
