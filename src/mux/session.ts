@@ -25,6 +25,15 @@ export interface SessionStats {
  * loop takes to answer, hence the floor.
  */
 const MIN_FLOW_RTT_MS = 0.25;
+/**
+ * A stream alone on the session sizes its window from at least this RTT, and
+ * "alone" means no other stream moved DATA for SOLO_AFTER_MS. A loaded event
+ * loop answers later than the idle path's RTT, so windows sized from the
+ * latter hold a lone bulk stream below what the path carries; with nothing
+ * else on the session, the extra bytes in flight delay nobody.
+ */
+const SOLO_FLOW_RTT_MS = 1;
+const SOLO_AFTER_MS = 100;
 /** The smallest RTT is forgotten over this period, so a changed path is noticed. */
 const RTT_MIN_PERIOD_MS = 60_000;
 const RTT_PROBE_MS = 1000;
@@ -71,6 +80,10 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private readonly pings = new Map<string, { at: number; resolve: (rtt: number) => void; reject: (err: Error) => void }>();
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
+  /** The stream that last moved DATA (either way), when, and until when the session counts as shared. */
+  private lastDataStream = 0;
+  private lastDataAt = -Infinity;
+  private sharedUntil = -Infinity;
   private currentData: MuxStream | undefined;
   private readonly rttMin = { current: Infinity, previous: Infinity, since: 0 };
 
@@ -178,9 +191,25 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return this.options.now();
   }
 
-  flowRtt(): number {
+  flowRtt(streamId: number): number {
     const min = Math.min(this.rttMin.current, this.rttMin.previous);
-    return Math.max(Number.isFinite(min) ? min : MIN_FLOW_RTT_MS, MIN_FLOW_RTT_MS);
+    const rtt = Math.max(Number.isFinite(min) ? min : MIN_FLOW_RTT_MS, MIN_FLOW_RTT_MS);
+    return this.shared(streamId) ? rtt : Math.max(rtt, SOLO_FLOW_RTT_MS);
+  }
+
+  shared(streamId: number): boolean {
+    return this.lastDataStream !== streamId || this.options.now() < this.sharedUntil;
+  }
+
+  /** Called for every DATA frame with payload, sent or received. */
+  private noteData(streamId: number): void {
+    const now = this.options.now();
+    if (streamId !== this.lastDataStream) {
+      // Taking over from a stream that moved DATA lately is sharing; after a quiet spell it is not.
+      if (now - this.lastDataAt < SOLO_AFTER_MS) this.sharedUntil = now + SOLO_AFTER_MS;
+      this.lastDataStream = streamId;
+    }
+    this.lastDataAt = now;
   }
 
   reserveWindow(bytes: number): boolean {
@@ -249,6 +278,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     }
     s.recvWindow -= length;
     this.stats.bytesIn += length;
+    if (length > 0) this.noteData(streamId);
     this.currentData = s;
   }
 
@@ -472,7 +502,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
         const { payload, fin } = s.takeFrame(max);
         const len = payload ? payload.length : 0;
         this.stats.bytesOut += len;
-        if (len > 0) this.spendTurn(len);
+        if (len > 0) { this.spendTurn(len); this.noteData(s.id); }
         const header = encodeHeader(FrameType.DATA, fin ? Flag.FIN : 0, s.id, len);
         if (!(payload ? this.transport.write(header, payload) : this.transport.write(header))) this.blocked = true;
         if (fin) s.afterFinSent();

@@ -174,3 +174,56 @@ test('graceful close drains open streams, then closes; new opens are refused', a
     await closing;
   } finally { await p.close(); }
 });
+
+test('a bulk stream alone on the session sizes its window for throughput, and gives it back once another stream is active', async (t) => {
+  const p = await socketPair({ initialWindow: 64 * 1024 });
+  try {
+    let bulkFar: MuxStream | undefined;
+    p.b.on('stream', (st: MuxStream) => {
+      st.on('error', () => {}); // p.close() destroys every stream
+      st.accept();
+      if (st.meta.route === 'bulk') { bulkFar = st; st.resume(); } else st.pipe(st);
+    });
+    const bulk = p.a.open({ route: 'bulk' });
+    bulk.on('error', () => {});
+    await once(bulk, 'accept');
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let running = true;
+    const pump = (): void => {
+      while (running && bulk.write(chunk));
+      if (running) bulk.once('drain', pump);
+    };
+    pump();
+    const windowOver = async (ms: number): Promise<number> => {
+      let max = 0;
+      for (const end = Date.now() + ms; Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 5));
+        max = Math.max(max, bulkFar?.windowSize ?? 0);
+      }
+      return max;
+    };
+    // Alone: the window is sized from at least a 1 ms RTT, so it outgrows the 64 KiB it started with.
+    const alone = await windowOver(600);
+    assert.ok(alone > 64 * 1024, `alone, the window reached ${alone}`);
+
+    // A 1-byte echo loop on a second stream: the bulk stream's bytes now queue ahead of its answers.
+    const chat = p.a.open({ route: 'chat' });
+    chat.on('error', () => {});
+    await once(chat, 'accept');
+    let chatting = true;
+    let rounds = 0;
+    chat.on('data', () => { rounds++; if (chatting) chat.write('x'); });
+    chat.write('x');
+    await windowOver(300); // let it settle
+    let shared = Infinity;
+    for (const end = Date.now() + 300; Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 5));
+      shared = Math.min(shared, bulkFar!.windowSize);
+    }
+    chatting = false;
+    running = false;
+    t.diagnostic(`window alone ${alone}, shared ${shared}, echo rounds ${rounds}`);
+    assert.ok(rounds > 10, `the echo loop ran (${rounds} rounds)`);
+    assert.ok(shared < alone, `shared, the window came down to ${shared} from ${alone}`);
+  } finally { await p.close(); }
+});
