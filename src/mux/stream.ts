@@ -268,7 +268,8 @@ export class MuxStream extends Duplex {
    * Return credit once the consumer took half the window, and resize the
    * window toward what the measured rate needs: rate × 2 × RTT (see
    * docs/protocol.md, 3.1). Bigger only adds queueing delay for every other
-   * stream of the session; smaller stalls this one. It moves at most ×2 up or
+   * stream of the session, which is why a stream alone on it is given a
+   * longer RTT (flowRtt); smaller stalls this one. It moves at most ×2 up or
    * ÷2 down per update, and never below the window the stream started with.
    */
   private maybeGrantCredit(): void {
