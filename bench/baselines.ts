@@ -92,14 +92,14 @@ async function main(): Promise<void> {
   const t = await targets.waitFor('ready');
   const nginx = await startNginx(dir);
   const iperf = await freeStablePort();
-  const relay = spawnChild<Record<string, number>>('relay', JSON.stringify({ rr: t.rr as number, iperf }));
   const proxy = spawnChild<number>('proxy', String(nginx.port));
-  // The latency chain: echo ← hop1 ← hop2, as adit's server and client sit between visitor and target.
-  const hop1 = spawnChild<Record<string, number>>('relay', JSON.stringify({ echo: t.echo }));
-  const hop2 = spawnChild<Record<string, number>>('relay', JSON.stringify({ echo: (await hop1.ready).echo }));
+  // One relay for every target; a second one in front of its echo port makes the latency chain
+  // echo ← hop1 ← hop2, as adit's server and client sit between visitor and target.
+  const relay = spawnChild<Record<string, number>>('relay', JSON.stringify({ rr: t.rr as number, iperf, echo: t.echo as number }));
+  const r = await relay.ready;
+  const hop2 = spawnChild<Record<string, number>>('relay', JSON.stringify({ echo: r.echo }));
   try {
-    const r = await relay.ready;
-    const chain = { direct: t.echo as number, 'one relay': (await hop1.ready).echo!, 'two relays': (await hop2.ready).echo! };
+    const chain = { direct: t.echo as number, 'one relay': r.echo!, 'two relays': (await hop2.ready).echo! };
     const lat: Record<string, LatencyResult[]> = { direct: [], 'one relay': [], 'two relays': [] };
     const proxyPort = await proxy.ready;
     await runWrk(proxyPort, 1, 64);
@@ -127,7 +127,6 @@ async function main(): Promise<void> {
   } finally {
     relay.c.kill();
     proxy.c.kill();
-    hop1.c.kill();
     hop2.c.kill();
     await nginx.proc.stop();
     targets.send('stop');

@@ -191,19 +191,18 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return this.options.now();
   }
 
-  flowRtt(streamId: number): number {
+  flowRtt(shared: boolean): number {
     const min = Math.min(this.rttMin.current, this.rttMin.previous);
     const rtt = Math.max(Number.isFinite(min) ? min : MIN_FLOW_RTT_MS, MIN_FLOW_RTT_MS);
-    return this.shared(streamId) ? rtt : Math.max(rtt, SOLO_FLOW_RTT_MS);
+    return shared ? rtt : Math.max(rtt, SOLO_FLOW_RTT_MS);
   }
 
   shared(streamId: number): boolean {
     return this.lastDataStream !== streamId || this.options.now() < this.sharedUntil;
   }
 
-  /** Called for every DATA frame with payload, sent or received. */
-  private noteData(streamId: number): void {
-    const now = this.options.now();
+  /** Called for every DATA frame with payload, sent or received, with a clock reading the caller already has. */
+  private noteData(streamId: number, now: number): void {
     if (streamId !== this.lastDataStream) {
       // Taking over from a stream that moved DATA lately is sharing; after a quiet spell it is not.
       if (now - this.lastDataAt < SOLO_AFTER_MS) this.sharedUntil = now + SOLO_AFTER_MS;
@@ -278,7 +277,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     }
     s.recvWindow -= length;
     this.stats.bytesIn += length;
-    if (length > 0) this.noteData(streamId);
+    if (length > 0) this.noteData(streamId, this.lastReceived);
     this.currentData = s;
   }
 
@@ -491,6 +490,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     this.transport.cork();
     try {
       const max = this.options.maxFrame;
+      const now = this.options.now();
       while (!this.blocked && this.ready.length > 0) {
         if (this.sentThisTurn >= TURN_BUDGET) {
           this.pumpScheduled = true; // resumed by spendTurn's setImmediate
@@ -502,7 +502,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
         const { payload, fin } = s.takeFrame(max);
         const len = payload ? payload.length : 0;
         this.stats.bytesOut += len;
-        if (len > 0) { this.spendTurn(len); this.noteData(s.id); }
+        if (len > 0) { this.spendTurn(len); this.noteData(s.id, now); }
         const header = encodeHeader(FrameType.DATA, fin ? Flag.FIN : 0, s.id, len);
         if (!(payload ? this.transport.write(header, payload) : this.transport.write(header))) this.blocked = true;
         if (fin) s.afterFinSent();

@@ -5,10 +5,10 @@ import { AditError, ErrorCode, WireCode, type OpenMeta } from '../protocol/index
 export interface StreamHost {
   readonly maxWindow: number;
   now(): number;
-  /** RTT used to size this stream's window (ms). */
-  flowRtt(streamId: number): number;
   /** Whether another stream moved DATA on the session lately: then this one's window queues ahead of theirs. */
   shared(streamId: number): boolean;
+  /** RTT used to size a window (ms): longer for a stream alone on the session. */
+  flowRtt(shared: boolean): number;
   /** Try to reserve `bytes` more of the session budget for a window; false when it does not fit. */
   reserveWindow(bytes: number): boolean;
   releaseWindow(bytes: number): void;
@@ -276,7 +276,8 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.state === 'closed') return;
     if (this.unacked < this.windowSize / 2) return;
     const now = this.host.now();
-    const rtt = this.host.flowRtt(this.id);
+    const shared = this.host.shared(this.id);
+    const rtt = this.host.flowRtt(shared);
     // Measure the rate over several RTTs: bytes arrive in bursts of whole socket reads.
     if (now - this.rateSince >= 4 * rtt) {
       this.rate = this.rateBytes / (now - this.rateSince);
@@ -291,7 +292,7 @@ export class MuxStream extends Duplex {
         increment += target - this.windowSize;
         this.windowSize = target;
       }
-    } else if (target < this.windowSize && (this.inboxBytes > 0 || this.host.shared(this.id))) {
+    } else if (target < this.windowSize && (this.inboxBytes > 0 || shared)) {
       // Shrink while the consumer has a backlog: then a smaller window costs
       // no throughput. A starved consumer means the window (or the sender) is
       // the limit, and shrinking would spiral down; that is still right while

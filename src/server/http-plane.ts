@@ -18,9 +18,6 @@ export function* routeNames(host: string): Generator<string> {
   yield 'http:*';
 }
 
-export function routeCandidates(host: string): string[] {
-  return [...routeNames(host)];
-}
 
 /** Plain-text answer for a stream that failed before the upstream answered. */
 export function upstreamFailure(err: unknown): { status: number; text: string } {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { AditClient } from '../../src/client/client.js';
 import { helloProblem, parseRoute } from '../../src/protocol/hello.js';
-import { routeCandidates, upstreamFailure } from '../../src/server/http-plane.js';
+import { routeNames, upstreamFailure } from '../../src/server/http-plane.js';
 import type { AditServer } from '../../src/server/server.js';
 import { freePort } from '../helpers/adit.js';
 import { connected, makeClient, makeServer } from '../helpers/inproc.js';
@@ -12,7 +12,7 @@ import { closeQuietly, httpGet, listenLocal, namedHttpServer, visitorOutcome } f
 
 describe('HTTP routing rules', () => {
   it('tries exact, then wildcards from the longest suffix, then the default', () => {
-    assert.deepEqual(routeCandidates('a.b.example.com'), ['http:a.b.example.com', 'http:*.b.example.com', 'http:*.example.com', 'http:*.com', 'http:*']);
+    assert.deepEqual([...routeNames('a.b.example.com')], ['http:a.b.example.com', 'http:*.b.example.com', 'http:*.example.com', 'http:*.com', 'http:*']);
   });
 
   it('maps stream failures to 502/504 with a short reason', () => {
