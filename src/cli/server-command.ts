@@ -7,6 +7,7 @@ import { createLogger, type LogFormat } from './logger.js';
 import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
 import { tuneGcForRelay } from './gc-tuning.js';
+import { tuneMallocForRelay } from './malloc-tuning.js';
 
 export const SERVER_SPECS: OptionSpec[] = [
   { key: 'controlAddr', type: 'string', arg: 'addr', description: 'address of the control (WebSocket) listener', default: '0.0.0.0' },
@@ -39,6 +40,7 @@ export function registerServerCommand(program: Command): void {
   registerOptions(cmd, SERVER_SPECS);
   cmd.action(async (flags: Record<string, unknown>) => {
     tuneGcForRelay();
+    tuneMallocForRelay();
     const values = resolveServerValues(flags, process.env);
     const logger = createLogger(values.logLevel as string, values.logFormat as LogFormat | undefined, 'adit-server');
     const options = buildServerOptions(values, logger);
