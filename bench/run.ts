@@ -105,8 +105,8 @@ async function main(): Promise<void> {
     // A/B: another build of adit (e.g. a patched copy of dist/) as an extra participant in the same run.
     const variant = process.env.ADIT_BENCH_VARIANT;
     if (variant) participants.push(aditParticipant('adit ws variant', false, variant));
-    // The floor of adit's two-process shape in Node, beside it in the same run.
-    if (opts.floor) participants.push(nodeRelays);
+    // The floor of adit's two-process shape in Node (plain and with TLS between), beside it in the same run.
+    if (opts.floor) participants.push(nodeRelays(false), nodeRelays(true));
     const ext = externalParticipant();
     if (ext) participants.push(ext);
     if (opts.only) {

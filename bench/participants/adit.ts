@@ -6,9 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freePorts, run, startProcess, waitForHttp200, waitForPort, type Spawned } from '../procs.js';
+import { freePorts, startProcess, waitForHttp200, waitForPort, type Spawned } from '../procs.js';
 import { TARGET_NAMES, slug, type Participant, type TargetPorts } from './types.js';
 import { aditWindowBound } from './adit-window.js';
+import { selfSignedCert } from './cert.js';
 
 export const ADIT_MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
 export const HTTP_HOST = 'bench.adit.test';
@@ -16,18 +17,6 @@ export const HTTP_HOST = 'bench.adit.test';
 /** Extra node flags for the adit processes, e.g. ADIT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 function nodeArgs(): string[] {
   return (process.env.ADIT_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-}
-
-async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const r = await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', key, '-out', cert,
-  ]);
-  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return { cert, key };
 }
 
 /** `main` lets an A/B run put a modified build beside the tree's own (ADIT_BENCH_VARIANT in run.ts). */

@@ -3,43 +3,55 @@
  * adit's own splice(), no multiplexer, no WebSocket). The first stands where adit's server does,
  * the second where its client does, so the slow-reader scenario reads them as it reads adit's
  * (scenario 7 leaves them out: two sockets per connection in each process are no floor for memory).
- * Opt-in (`--floor`): it is a reference point, not a tool a user would pick.
+ * "node relays tls" puts TLS (Node's, as adit's wss uses it) on the hop between them.
+ * Opt-in (`--floor`): they are reference points, not tools a user would pick.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, startProcess, waitForPort, type Spawned } from '../procs.js';
-import { TARGET_NAMES, type Participant, type TargetPorts } from './types.js';
+import { selfSignedCert } from './cert.js';
+import { TARGET_NAMES, slug, type Participant, type TargetPorts } from './types.js';
 
 const RELAY = new URL('../tools/node-relay.js', import.meta.url).pathname;
 
-export const nodeRelays: Participant = {
-  name: 'node relays',
-  kind: 'tunnel',
-  describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel): adit's two-process shape without the multiplexer`,
-  async start(targets, workDir) {
-    mkdirSync(workDir, { recursive: true });
-    const inner = await freePorts(TARGET_NAMES.length);
-    const outer = await freePorts(TARGET_NAMES.length);
-    const pairs = (from: number[], to: (i: number) => number) => TARGET_NAMES.map((_, i) => `${from[i]}:${to(i)}`);
-    const home = startProcess(process.execPath, [RELAY, ...pairs(inner, (i) => targets[TARGET_NAMES[i]!])], join(workDir, 'node-relay-home.log'));
-    const cloud = startProcess(process.execPath, [RELAY, ...pairs(outer, (i) => inner[i]!)], join(workDir, 'node-relay-cloud.log'));
-    const procs: Spawned[] = [cloud, home];
-    const stop = async () => void (await Promise.all(procs.map((p) => p.stop())));
-    const ports = {} as TargetPorts;
-    TARGET_NAMES.forEach((name, i) => (ports[name] = outer[i]!));
-    try {
-      for (const port of [...inner, ...outer]) await waitForPort(port, 10_000, 'node relay');
-    } catch (e) {
-      await stop();
-      throw e;
-    }
-    return {
-      ports,
-      watched: [
-        { role: 'server', pid: cloud.pid, tree: false },
-        { role: 'client', pid: home.pid, tree: false },
-      ],
-      stop,
-    };
-  },
-};
+export const NODE_RELAYS = 'node relays';
+export const NODE_RELAYS_TLS = 'node relays tls';
+
+export function nodeRelays(tls: boolean): Participant {
+  const name = tls ? NODE_RELAYS_TLS : NODE_RELAYS;
+  return {
+    name,
+    kind: 'tunnel',
+    describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel)${tls ? ', TLS between them (a handshake per connection)' : ''}: adit's two-process shape without the multiplexer`,
+    async start(targets, workDir) {
+      const dir = join(workDir, slug(name));
+      mkdirSync(dir, { recursive: true });
+      const cert = tls ? await selfSignedCert(dir) : undefined;
+      const inner = await freePorts(TARGET_NAMES.length);
+      const outer = await freePorts(TARGET_NAMES.length);
+      const pairs = (from: number[], to: (i: number) => number) => TARGET_NAMES.map((_, i) => `${from[i]}:${to(i)}`);
+      const homeArgs = cert ? ['--tls-listen', `${cert.cert},${cert.key}`] : [];
+      const cloudArgs = cert ? ['--tls-connect', cert.cert] : [];
+      const home = startProcess(process.execPath, [RELAY, ...homeArgs, ...pairs(inner, (i) => targets[TARGET_NAMES[i]!])], join(dir, 'home.log'));
+      const cloud = startProcess(process.execPath, [RELAY, ...cloudArgs, ...pairs(outer, (i) => inner[i]!)], join(dir, 'cloud.log'));
+      const procs: Spawned[] = [cloud, home];
+      const stop = async () => void (await Promise.all(procs.map((p) => p.stop())));
+      const ports = {} as TargetPorts;
+      TARGET_NAMES.forEach((t, i) => (ports[t] = outer[i]!));
+      try {
+        for (const port of [...inner, ...outer]) await waitForPort(port, 10_000, name);
+      } catch (e) {
+        await stop();
+        throw e;
+      }
+      return {
+        ports,
+        watched: [
+          { role: 'server', pid: cloud.pid, tree: false },
+          { role: 'client', pid: home.pid, tree: false },
+        ],
+        stop,
+      };
+    },
+  };
+}

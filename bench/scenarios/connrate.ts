@@ -2,11 +2,13 @@
 import { runLoad } from '../load/driver.js';
 import type { ConnRateResult } from '../load/connrate.js';
 import type { Scenario } from './types.js';
+import { NODE_RELAYS_TLS } from '../participants/node-relays.js';
 
 export const connRate: Scenario = {
   id: 's6',
   title: 'Connection rate (concurrency 32)',
-  appliesTo: () => true,
+  // TLS relays shake hands for every connection, a tunnel once per session: no floor for this one.
+  appliesTo: (p) => p.name !== NODE_RELAYS_TLS,
   async run({ running, profile }) {
     const ms = profile.connSeconds * 1000;
     const r = await runLoad<ConnRateResult>('connrate', { port: running.ports.rr, concurrency: profile.connConcurrency, durationMs: ms, warmupMs: profile.connWarmupMs }, ms + profile.connWarmupMs + 30_000);

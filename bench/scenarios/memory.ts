@@ -8,6 +8,7 @@ import { LoadChild } from '../load/driver.js';
 import type { IdleResult } from '../load/idle.js';
 import { rssProbe } from './rss.js';
 import type { Scenario } from './types.js';
+import { NODE_RELAYS } from '../participants/node-relays.js';
 
 const MIB = 1048576;
 let instance = 0;
@@ -18,7 +19,7 @@ export const memory: Scenario = {
   // socat forks a process per connection: its "server RSS" would be 10,000 processes. The ssh cipher
   // does not change per-channel memory, so one ssh variant. The node relays hold two sockets per
   // connection in each process (no floor for memory), and 12 of 10,000 failed there (ECONNRESET).
-  appliesTo: (p) => p.kind === 'tunnel' && !p.name.includes('aes128-gcm') && p.name !== 'node relays',
+  appliesTo: (p) => p.kind === 'tunnel' && !p.name.includes('aes128-gcm') && !p.name.startsWith(NODE_RELAYS),
   async run({ participant, targets, profile, workDir }) {
     const fresh = await participant.start(targets, join(workDir, `fresh-${++instance}`));
     try {
