@@ -11,8 +11,7 @@ import { createLogger, type LogFormat } from './logger.js';
 import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
 import { VERSION } from './version.js';
-import { tuneGcForRelay } from './gc-tuning.js';
-import { tuneMallocForRelay } from './malloc-tuning.js';
+import { tuneRelayProcess } from './relay-tuning.js';
 
 export const CLIENT_SPECS: OptionSpec[] = [
   { key: 'url', type: 'string', arg: 'url', description: 'server control URL, ws(s)://host[:port][/path] (path defaults to /tunnel)' },
@@ -94,11 +93,10 @@ export function registerClientCommand(program: Command): void {
   const cmd = program.command('client').description('run the tunnel client (the side behind NAT)');
   registerOptions(cmd, CLIENT_SPECS);
   cmd.action(async (flags: Record<string, unknown>) => {
-    tuneGcForRelay();
-    tuneMallocForRelay();
     const values = resolveClientValues(flags, process.env);
     const config = buildClientConfig(values, process.env);
     const logger = createLogger(values.logLevel as string, values.logFormat as LogFormat | undefined, 'adit-client');
+    tuneRelayProcess(logger);
     let client: AditClient;
     try {
       client = new AditClient({ ...config, logger, version: VERSION });

@@ -6,8 +6,7 @@ import { ConfigError } from './errors.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { registerOptions, type OptionSpec, type Resolved } from './options.js';
 import { runUntilSignal } from './lifecycle.js';
-import { tuneGcForRelay } from './gc-tuning.js';
-import { tuneMallocForRelay } from './malloc-tuning.js';
+import { tuneRelayProcess } from './relay-tuning.js';
 
 export const SERVER_SPECS: OptionSpec[] = [
   { key: 'controlAddr', type: 'string', arg: 'addr', description: 'address of the control (WebSocket) listener', default: '0.0.0.0' },
@@ -39,10 +38,9 @@ export function registerServerCommand(program: Command): void {
   const cmd = program.command('server').description('run the tunnel server (the routable side)');
   registerOptions(cmd, SERVER_SPECS);
   cmd.action(async (flags: Record<string, unknown>) => {
-    tuneGcForRelay();
-    tuneMallocForRelay();
     const values = resolveServerValues(flags, process.env);
     const logger = createLogger(values.logLevel as string, values.logFormat as LogFormat | undefined, 'adit-server');
+    tuneRelayProcess(logger);
     const options = buildServerOptions(values, logger);
     const server = new AditServer(options);
     await server.start();
