@@ -28,8 +28,8 @@ const IDLE_TICKS = 50;
  * (about 5 MiB of RSS here), works through incremental marking: so it is off
  * only while busy. It goes off within 0.3 s of traffic: a transfer that began
  * after an idle spell ran its first seconds in the storm while this waited
- * for 2 busy seconds (bulk 5.6-6.1 against 7.3-8.1 Gbit/s). V8 reads the flag
- * whenever it would start marking.
+ * for 2 busy seconds (bulk after idle spells, A/B: 5.3-6.0 Gbit/s then,
+ * 6.5-7.4 now). V8 reads the flag whenever it would start marking.
  */
 export function tuneGcForRelay(onChange?: (marking: boolean) => void): void {
   if (process.env.ADIT_GC_TUNING === 'off' || process.execArgv.some((a) => /incremental[-_]marking/.test(a))) return;

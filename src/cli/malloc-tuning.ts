@@ -17,7 +17,7 @@ const GLIBC_MALLOC_ENV = /^MALLOC_(TRIM_THRESHOLD|MMAP_THRESHOLD|TOP_PAD|MMAP_MA
  * Stops glibc from handing the relay's read buffers back to the kernel after
  * every scavenge and faulting them in again: under a bulk stream that was
  * 25,000-70,000 page faults a second in each process (a brk() up and down every
- * ~40 ms), and a few percent of the throughput (docs/benchmarks.md).
+ * ~40 ms), and 5-13 % of the forward throughput (docs/benchmarks.md).
  *
  * Node has no mallopt(); freeing one large mapped chunk is what makes glibc move
  * the thresholds. scrypt is the one public API that mallocs and frees a buffer
