@@ -9,8 +9,8 @@ const BUSY_ELU = 0.5;
 const BUSY_TICKS = 3;
 /** Utilisation below which a quiet spell counts as idle, over the whole spell (a loaded machine delays single ticks). */
 const IDLE_ELU = 0.05;
-/** Quiet ticks (5 s) before incremental marking comes back (V8's memory reducer needs it). */
-const IDLE_TICKS = 50;
+/** How long a quiet spell lasts before incremental marking comes back (V8's memory reducer needs it). */
+const IDLE_MS = 5000;
 
 /**
  * Turns V8's incremental marking off while a long-running relay (server or
@@ -35,7 +35,6 @@ export function tuneGcForRelay(onChange?: (marking: boolean) => void): void {
   if (process.env.ADIT_GC_TUNING === 'off' || process.execArgv.some((a) => /incremental[-_]marking/.test(a))) return;
   let last = performance.eventLoopUtilization();
   let quietFrom = last;
-  let quietTicks = 0;
   let busyFor = 0;
   let marking = true;
   setInterval(() => {
@@ -43,22 +42,23 @@ export function tuneGcForRelay(onChange?: (marking: boolean) => void): void {
     const busy = performance.eventLoopUtilization(now, last).utilization > BUSY_ELU;
     last = now;
     busyFor = busy ? busyFor + 1 : 0;
-    quietTicks = busy ? 0 : quietTicks + 1;
     if (busy) quietFrom = now;
-    if (marking && busyFor >= BUSY_TICKS) {
+    if (marking) {
+      if (busyFor < BUSY_TICKS) return;
       v8.setFlagsFromString('--no-incremental-marking');
       marking = false;
       onChange?.(marking);
-    } else if (!marking && quietTicks >= IDLE_TICKS) {
-      if (performance.eventLoopUtilization(now, quietFrom).utilization < IDLE_ELU) {
-        v8.setFlagsFromString('--incremental-marking');
-        marking = true;
-        onChange?.(marking);
-      } else {
-        // Light traffic throughout: judge the next 5 s afresh.
-        quietFrom = now;
-        quietTicks = 0;
-      }
+      return;
+    }
+    // The spell's idle + active time is its length.
+    const quiet = performance.eventLoopUtilization(now, quietFrom);
+    if (quiet.idle + quiet.active < IDLE_MS) return;
+    if (quiet.utilization < IDLE_ELU) {
+      v8.setFlagsFromString('--incremental-marking');
+      marking = true;
+      onChange?.(marking);
+    } else {
+      quietFrom = now; // light traffic throughout: judge the next 5 s afresh
     }
   }, TICK_MS).unref();
 }

@@ -197,8 +197,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return shared ? rtt : Math.max(rtt, SOLO_FLOW_RTT_MS);
   }
 
-  shared(streamId: number): boolean {
-    return this.lastDataStream !== streamId || this.options.now() < this.sharedUntil;
+  shared(streamId: number, now: number): boolean {
+    return this.lastDataStream !== streamId || now < this.sharedUntil;
   }
 
   /** Called for every DATA frame with payload, sent or received, with a clock reading the caller already has. */

@@ -6,7 +6,7 @@ export interface StreamHost {
   readonly maxWindow: number;
   now(): number;
   /** Whether another stream moved DATA on the session lately: then this one's window queues ahead of theirs. */
-  shared(streamId: number): boolean;
+  shared(streamId: number, now: number): boolean;
   /** RTT used to size a window (ms): longer for a stream alone on the session. */
   flowRtt(shared: boolean): number;
   /** Try to reserve `bytes` more of the session budget for a window; false when it does not fit. */
@@ -276,7 +276,7 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.state === 'closed') return;
     if (this.unacked < this.windowSize / 2) return;
     const now = this.host.now();
-    const shared = this.host.shared(this.id);
+    const shared = this.host.shared(this.id, now);
     const rtt = this.host.flowRtt(shared);
     // Measure the rate over several RTTs: bytes arrive in bursts of whole socket reads.
     if (now - this.rateSince >= 4 * rtt) {

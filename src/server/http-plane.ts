@@ -18,7 +18,6 @@ export function* routeNames(host: string): Generator<string> {
   yield 'http:*';
 }
 
-
 /** Plain-text answer for a stream that failed before the upstream answered. */
 export function upstreamFailure(err: unknown): { status: number; text: string } {
   switch ((err as { code?: string })?.code) {

@@ -194,16 +194,17 @@ test('a bulk stream alone on the session sizes its window for throughput, and gi
       if (running) bulk.once('drain', pump);
     };
     pump();
-    const windowOver = async (ms: number): Promise<number> => {
-      let max = 0;
+    /** The far side's window of the bulk stream, read every 5 ms for `ms`. */
+    const windowSamples = async (ms: number): Promise<number[]> => {
+      const seen: number[] = [];
       for (const end = Date.now() + ms; Date.now() < end; ) {
         await new Promise((r) => setTimeout(r, 5));
-        max = Math.max(max, bulkFar?.windowSize ?? 0);
+        seen.push(bulkFar?.windowSize ?? 0);
       }
-      return max;
+      return seen;
     };
     // Alone: the window is sized from at least a 1 ms RTT, so it outgrows the 64 KiB it started with.
-    const alone = await windowOver(600);
+    const alone = Math.max(...(await windowSamples(600)));
     assert.ok(alone > 64 * 1024, `alone, the window reached ${alone}`);
 
     // A 1-byte echo loop on a second stream: the bulk stream's bytes now queue ahead of its answers.
@@ -214,12 +215,8 @@ test('a bulk stream alone on the session sizes its window for throughput, and gi
     let rounds = 0;
     chat.on('data', () => { rounds++; if (chatting) chat.write('x'); });
     chat.write('x');
-    await windowOver(300); // let it settle
-    let shared = Infinity;
-    for (const end = Date.now() + 300; Date.now() < end; ) {
-      await new Promise((r) => setTimeout(r, 5));
-      shared = Math.min(shared, bulkFar!.windowSize);
-    }
+    await windowSamples(300); // let it settle
+    const shared = Math.min(...(await windowSamples(300)));
     chatting = false;
     running = false;
     t.diagnostic(`window alone ${alone}, shared ${shared}, echo rounds ${rounds}`);
