@@ -16,15 +16,17 @@ COPY package.json package-lock.json ./
 # dependency, bufferutil, ships prebuilds and ws works without it anyway.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
-# Just the compiler and the type packages it needs, at the lockfile's versions,
-# one directory up (/w/node_modules) so they never mix with the shipped tree.
+# Just the compiler, the bundler and the type packages they need, at the lockfile's
+# versions, one directory up (/w/node_modules) so they never mix with the shipped tree.
 RUN --mount=type=cache,target=/root/.npm \
     v() { node -p "require('./package-lock.json').packages['node_modules/$1'].version"; } \
  && npm install --prefix /w --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
-      "typescript@$(v typescript)" "@types/node@$(v @types/node)" "@types/ws@$(v @types/ws)"
+      "typescript@$(v typescript)" "@types/node@$(v @types/node)" "@types/ws@$(v @types/ws)" "esbuild@$(v esbuild)"
 COPY tsconfig.json ./
 COPY src ./src
-RUN /w/node_modules/.bin/tsc -p tsconfig.json && test -f dist/src/cli/main.js \
+COPY scripts/bundle.mjs ./scripts/
+# The bundle resolves esbuild from /w/node_modules (one directory up).
+RUN /w/node_modules/.bin/tsc -p tsconfig.json && node scripts/bundle.mjs && test -f dist/bundle/adit.js \
  && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 # --- runtime ------------------------------------------------------------------
@@ -46,10 +48,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /w/app/package.json ./package.json
 COPY --from=build /w/app/node_modules ./node_modules
-COPY --from=build /w/app/dist/src ./dist/src
+COPY --from=build /w/app/dist/bundle ./dist/bundle
 # `adit` on PATH, and `inlets` so charts written for inlets work by swapping the image.
-RUN chmod 0755 dist/src/cli/main.js \
- && ln -s /app/dist/src/cli/main.js /usr/local/bin/adit \
+RUN chmod 0755 dist/bundle/adit.js \
+ && ln -s /app/dist/bundle/adit.js /usr/local/bin/adit \
  && ln -s adit /usr/local/bin/inlets
 # Numeric, so Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 10001:10001

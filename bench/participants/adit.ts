@@ -11,7 +11,7 @@ import { TARGET_NAMES, slug, type Participant, type TargetPorts } from './types.
 import { aditWindowBound } from './adit-window.js';
 import { selfSignedCert } from './cert.js';
 
-export const ADIT_MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
+export const ADIT_MAIN = new URL('../../bundle/adit.js', import.meta.url).pathname;
 export const HTTP_HOST = 'bench.adit.test';
 
 /** Extra node flags for the adit processes, e.g. ADIT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */

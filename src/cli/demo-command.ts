@@ -69,7 +69,7 @@ export async function startDemo(o: { httpPort: number; logLevel: string }): Prom
     `  curl -H 'Host: demo.localhost' http://${addr.http}/hello      # HTTP routed by Host`,
     `  curl http://127.0.0.1:${tcpPort}/raw                          # raw TCP tunnel (port ${tcpPort})`,
     `  curl http://${addr.admin}/metrics | grep adit_server_`,
-    `  node dist/src/cli/main.js status --url http://${addr.admin} --token ${token}`,
+    `  node ${process.argv[1]} status --url http://${addr.admin} --token ${token}`,
     '',
     'Ctrl-C stops it.',
   ];

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root, from dist/test/helpers/adit.js. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../../dist/bundle/adit.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 

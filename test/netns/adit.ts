@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { NatTopology, Place } from './topology.js';
 
-export const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../../dist/bundle/adit.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
 
