@@ -22,9 +22,10 @@ await build({
   splitting: true,
   // Not minified: stack traces in logs keep their names and lines stay readable.
   minify: false,
-  // bufferutil is native (a prebuilt .node file); pino-pretty and yaml are loaded through
-  // createRequire only when used, so they stay ordinary runtime dependencies.
-  external: ['bufferutil', 'pino-pretty', 'yaml'],
+  // bufferutil is native (a prebuilt .node file). What src/ loads through createRequire only when
+  // used (pino-pretty on a terminal, yaml for config and access files) is not seen by esbuild and
+  // stays an ordinary runtime dependency; pino-pretty is never bundled.
+  external: ['bufferutil', 'pino-pretty'],
   // The CommonJS packages inside call require() for Node built-ins.
   banner: { js: "import { createRequire as aditCreateRequire } from 'node:module';\nconst require = aditCreateRequire(import.meta.url);" },
   logLevel: 'warning',

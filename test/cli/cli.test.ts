@@ -1,12 +1,12 @@
 /** The binary itself: exit codes, token, the inlets name and flags, status table, demo. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MAIN, freePort, spawnAdit, startServer, stopAll } from '../helpers/adit.js';
+import { MAIN, ROOT, freePort, spawnAdit, startServer, stopAll } from '../helpers/adit.js';
 import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'adit-cli-'));
@@ -37,6 +37,24 @@ describe('adit binary', { timeout: 60_000 }, () => {
     const plainWs = run(['client', '--url', 'ws://tunnel.example.com', '--token', 'x', '--upstream', 'tcp:7000=a:1']);
     assert.equal(plainWs.status, 2);
     assert.match(plainWs.stderr, /pass --insecure/);
+  });
+
+  it('the bundle runs with only its external packages beside it, and reports its package version', () => {
+    // A copy of dist/bundle under a package.json of another version, with node_modules holding
+    // just what scripts/bundle.mjs leaves external: anything else it needed would fail here.
+    const pkgDir = join(dir, 'bundled');
+    cpSync(dirname(MAIN), join(pkgDir, 'dist/bundle'), { recursive: true });
+    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: 'adit', version: '9.8.7', type: 'module' }));
+    mkdirSync(join(pkgDir, 'node_modules'));
+    for (const dep of ['bufferutil', 'node-gyp-build']) symlinkSync(join(ROOT, 'node_modules', dep), join(pkgDir, 'node_modules', dep));
+    const main = join(pkgDir, 'dist/bundle', MAIN.split('/').at(-1)!);
+    const runCopy = (args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(runCopy(['--version']).stdout.trim(), '9.8.7');
+    for (const cmd of ['server', 'client', 'link']) {
+      const help = runCopy([cmd, '--help']);
+      assert.equal(help.status, 0, help.stderr);
+    }
+    assert.match(runCopy(['token']).stdout, /^[A-Za-z0-9_-]{40,}\n$/);
   });
 
   it('token prints a strong random token', () => {
