@@ -69,6 +69,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private blocked = false;
   private pumping = false;
   private pumpScheduled = false;
+  private controlCorked = false;
   private sentThisTurn = 0;
   private turnReset = false;
   private closed = false;
@@ -455,11 +456,23 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
 
   private writeControl(frame: Buffer): void {
     if (this.closed) return;
+    // Control frames made in one tick (an ACCEPT, a WINDOW, the OPENs of a burst) and any DATA the
+    // pump adds go out in one system call at the tick's end, not one or two calls per frame.
+    if (!this.controlCorked) {
+      this.controlCorked = true;
+      this.transport.cork();
+      process.nextTick(this.uncorkControl);
+    }
     if (!this.transport.write(frame)) this.blocked = true;
     if (this.transport.bufferedBytes > this.options.maxTransportBuffer) {
       this.fail(new AditError(ErrorCode.SLOW_PEER, `peer is not reading: ${this.transport.bufferedBytes} bytes queued`, WireCode.INTERNAL_ERROR));
     }
   }
+
+  private readonly uncorkControl = (): void => {
+    this.controlCorked = false;
+    this.transport.uncork();
+  };
 
   private schedulePump(): void {
     if (this.pumpScheduled || this.pumping || this.blocked) return;
