@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/src/cli/main.js) and its dependencies into dist/bundle/, the
 // `adit` that ships. One ES module graph instead of ~200 files from node_modules: a process
-// starts without resolving, lexing and compiling CommonJS packages one by one, and its idle RSS
-// is about 9 MB lower (docs/benchmarks.md). Run after tsc; `npm run build` does both.
+// starts without resolving, lexing and compiling CommonJS packages one by one, and an idle server's
+// RSS is 8–10 MiB lower (docs/benchmarks.md). Run after tsc; `npm run build` does both.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
