@@ -6,12 +6,12 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('..', import.meta.url);
 // Chunk names carry content hashes: clear out the last build's.
-rmSync(new URL('dist/bundle', new URL('..', import.meta.url)), { recursive: true, force: true });
+rmSync(new URL('dist/bundle', root), { recursive: true, force: true });
 
 await build({
-  absWorkingDir: root,
+  absWorkingDir: root.pathname,
   entryPoints: { adit: 'dist/src/cli/main.js' },
   outdir: 'dist/bundle',
   bundle: true,
