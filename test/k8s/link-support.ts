@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from '../../src/k8s/link/index.js';
+import { MAIN } from '../helpers/adit.js';
 import { run, type RunResult } from '../helpers/run.js';
 
 /** Compiled as dist/test/k8s/link-support.js: three levels below the repo root. */
@@ -18,7 +19,7 @@ export const inputsDir = join(repoRoot, 'test/k8s/inputs');
 export const goldenDir = join(repoRoot, 'test/k8s/golden');
 export const sharedFixturesDir = join(repoRoot, '../shared/fixtures/linkerd');
 /** The adit binary; ADIT_CLI points elsewhere for a build that lives outside the tree. */
-export const cliPath = process.env.ADIT_CLI ?? join(repoRoot, 'dist/bundle/adit.js');
+export const cliPath = process.env.ADIT_CLI ?? MAIN;
 
 export function fixture(name: string): string {
   return readFileSync(join(fixturesDir, name), 'utf8');

@@ -4,10 +4,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { MAIN } from '../helpers/adit.js';
 import type { NatTopology, Place } from './topology.js';
-
-export const MAIN = fileURLToPath(new URL('../../../dist/bundle/adit.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { msg?: string; time?: number };
 
