@@ -44,6 +44,13 @@ const RTT_PROBE_MS = 1000;
  * once: milliseconds in which an interactive stream's bytes wait unread.
  */
 const TURN_BUDGET = 128 * 1024;
+/**
+ * The turn's reset (a setImmediate) is armed only once this much was sent:
+ * an interactive stream's small frames would otherwise pay an extra
+ * event-loop iteration each. Bytes below it count on into later turns, so a
+ * turn may yield up to this much early: never late.
+ */
+const TURN_ARM = 16 * 1024;
 const EARLY_PINGS = 4;
 
 /**
@@ -484,7 +491,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   /** Counts DATA bytes sent this turn; once over budget, the pump waits for the next turn (see TURN_BUDGET). */
   private spendTurn(bytes: number): void {
     this.sentThisTurn += bytes;
-    if (this.turnReset) return;
+    if (this.turnReset || this.sentThisTurn < TURN_ARM) return;
     this.turnReset = true;
     setImmediate(() => {
       this.turnReset = false;

@@ -23,6 +23,8 @@ export const TRANSPORT_HIGH_WATER = 128 * 1024;
  * other socket of the process, an interactive stream's among them, waits meanwhile.
  */
 const READ_BUDGET = 128 * 1024;
+/** The turn's end is armed only past this many bytes, so small reads cost no extra loop iteration (as the session's TURN_ARM). */
+const READ_ARM = 16 * 1024;
 
 /** How long an orderly close waits for the peer's close frame before dropping the connection. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -91,7 +93,7 @@ export class WsTransport extends EventEmitter implements Transport {
         return;
       }
       this.readThisTurn += chunk.length;
-      if (!this.turnEnding) {
+      if (!this.turnEnding && this.readThisTurn >= READ_ARM) {
         this.turnEnding = true;
         setImmediate(this.endTurn);
       }
