@@ -10,6 +10,7 @@ import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from
 import { Fifo } from './fifo.js';
 import { MuxStream, type StreamHost } from './stream.js';
 import type { Transport } from './transport.js';
+import { TurnBudget } from './turn-budget.js';
 
 export interface SessionStats {
   bytesIn: number;
@@ -37,20 +38,6 @@ const SOLO_AFTER_MS = 100;
 /** The smallest RTT is forgotten over this period, so a changed path is noticed. */
 const RTT_MIN_PERIOD_MS = 60_000;
 const RTT_PROBE_MS = 1000;
-/**
- * DATA bytes one event-loop turn may send before the pump yields to the
- * other sockets' events (setImmediate). Without it, libuv reads a busy
- * visitor socket up to 32 times in a row and the pump frames every read at
- * once: milliseconds in which an interactive stream's bytes wait unread.
- */
-const TURN_BUDGET = 128 * 1024;
-/**
- * The turn's reset (a setImmediate) is armed only once this much was sent:
- * an interactive stream's small frames would otherwise pay an extra
- * event-loop iteration each. Bytes below it count on into later turns, so a
- * turn may yield up to this much early: never late.
- */
-const TURN_ARM = 16 * 1024;
 const EARLY_PINGS = 4;
 
 /**
@@ -77,8 +64,12 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private pumping = false;
   private pumpScheduled = false;
   private controlCorked = false;
-  private sentThisTurn = 0;
-  private turnReset = false;
+  /** DATA sent this turn; once it is spent the pump waits for the turn's end, which resumes it. */
+  private readonly turn = new TurnBudget(() => {
+    if (!this.pumpScheduled) return;
+    this.pumpScheduled = false;
+    this.pump();
+  });
   private closed = false;
   private closeError: Error | undefined;
   private goawaySent = false;
@@ -484,23 +475,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
   private schedulePump(): void {
     if (this.pumpScheduled || this.pumping || this.blocked) return;
     this.pumpScheduled = true;
-    if (this.sentThisTurn >= TURN_BUDGET) return; // the turn's reset runs the pump
+    if (this.turn.spent) return; // the turn's end runs the pump
     process.nextTick(() => { this.pumpScheduled = false; this.pump(); });
-  }
-
-  /** Counts DATA bytes sent this turn; once over budget, the pump waits for the next turn (see TURN_BUDGET). */
-  private spendTurn(bytes: number): void {
-    this.sentThisTurn += bytes;
-    if (this.turnReset || this.sentThisTurn < TURN_ARM) return;
-    this.turnReset = true;
-    setImmediate(() => {
-      this.turnReset = false;
-      this.sentThisTurn = 0;
-      if (this.pumpScheduled) {
-        this.pumpScheduled = false;
-        this.pump();
-      }
-    });
   }
 
   /** Round-robin: one bounded DATA frame per ready stream per turn, until the transport pushes back. */
@@ -512,8 +488,8 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
       const max = this.options.maxFrame;
       const now = this.options.now();
       while (!this.blocked && this.ready.length > 0) {
-        if (this.sentThisTurn >= TURN_BUDGET) {
-          this.pumpScheduled = true; // resumed by spendTurn's setImmediate
+        if (this.turn.spent) {
+          this.pumpScheduled = true; // resumed at the turn's end
           break;
         }
         const s = this.ready.shift()!;
@@ -522,7 +498,7 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
         const { payload, fin } = s.takeFrame(max);
         const len = payload ? payload.length : 0;
         this.stats.bytesOut += len;
-        if (len > 0) { this.spendTurn(len); this.noteData(s.id, now); }
+        if (len > 0) { this.turn.spend(len); this.noteData(s.id, now); }
         const header = encodeHeader(FrameType.DATA, fin ? Flag.FIN : 0, s.id, len);
         if (!(payload ? this.transport.write(header, payload) : this.transport.write(header))) this.blocked = true;
         if (fin) s.afterFinSent();

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { Transport } from '../mux/transport.js';
+import { TurnBudget } from '../mux/turn-budget.js';
 import { MAX_HELLO_PAYLOAD, HEADER_BYTES } from '../protocol/index.js';
 import { MaskArena, wsMessage, type MaskMode } from './ws-frame.js';
 import { WS_CLOSE, WsFrameReader, WsOpcode, WsProtocolError } from './ws-receive.js';
@@ -16,15 +17,6 @@ export const WS_MAX_PAYLOAD = MAX_HELLO_PAYLOAD + HEADER_BYTES + 1024;
  * 256 KiB the 1-byte round trip beside a bulk stream had a p99 about 1 ms higher).
  */
 export const TRANSPORT_HIGH_WATER = 128 * 1024;
-
-/**
- * Bytes read from the socket in one event-loop turn before the transport
- * yields: libuv reads a busy socket up to 32 times in a row (2 MiB), and every
- * other socket of the process, an interactive stream's among them, waits meanwhile.
- */
-const READ_BUDGET = 128 * 1024;
-/** The turn's end is armed only past this many bytes, so small reads cost no extra loop iteration (as the session's TURN_ARM). */
-const READ_ARM = 16 * 1024;
 
 /** How long an orderly close waits for the peer's close frame before dropping the connection. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -58,14 +50,10 @@ export class WsTransport extends EventEmitter implements Transport {
   private error?: Error;
   private closeTimer?: NodeJS.Timeout;
   private emittedClose = false;
-  private readThisTurn = 0;
-  private turnEnding = false;
-  /** After the other sockets' events of this turn: count afresh, and read again if the budget paused the socket. */
-  private readonly endTurn = (): void => {
-    this.turnEnding = false;
-    this.readThisTurn = 0;
+  /** Bytes read this turn; a spent budget pauses the socket until the turn's end, after the other sockets' events. */
+  private readonly turn = new TurnBudget(() => {
     if (this.raw.isPaused() && this.state !== 'closed') this.raw.resume();
-  };
+  });
 
   constructor(ws: WebSocket) {
     super();
@@ -92,12 +80,7 @@ export class WsTransport extends EventEmitter implements Transport {
         this.fail(e.closeCode, e.message);
         return;
       }
-      this.readThisTurn += chunk.length;
-      if (!this.turnEnding && this.readThisTurn >= READ_ARM) {
-        this.turnEnding = true;
-        setImmediate(this.endTurn);
-      }
-      if (this.readThisTurn >= READ_BUDGET) this.raw.pause();
+      if (this.turn.spend(chunk.length)) this.raw.pause();
     });
     this.raw.on('drain', () => this.emit('drain'));
     this.raw.on('error', (err) => { this.error ??= err; });
