@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeMachine } from './machine.js';
 import { killAll, freeStablePort, run } from './procs.js';
 import { PROFILES } from './profile.js';
@@ -130,6 +131,10 @@ async function main(): Promise<void> {
       }
     }
     const active = participants.filter((p) => running.has(p.name));
+    // A readiness probe through a relay makes it dial the target, and a relay that only just started
+    // may dial a while later: by then the first repetition's one-shot iperf3 (-1) may be listening,
+    // take the probe's empty connection for its test and exit. Let those late dials fail first.
+    await sleep(1000);
 
     const raw: Record<string, Record<string, number[]>> = {};
     const errors: { rep: number; scenario: string; participant: string; error: string }[] = [];
