@@ -1,5 +1,6 @@
 /** The issue's targets, evaluated on the medians of one run. A missing figure is "not measured", never met. */
 import type { Summary } from './stats.js';
+import { NODE_RELAYS, NODE_RELAYS_MASKED, NODE_RELAYS_TLS } from './participants/node-relays.js';
 
 export type Medians = Record<string, Record<string, Summary>>;
 
@@ -7,6 +8,8 @@ export interface CheckResult {
   target: string;
   status: 'met' | 'missed' | 'not measured';
   detail: string;
+  /** The same comparison with plain Node relays in adit's place (`--floor`), when the run has them. */
+  floor?: string;
 }
 
 const WS = 'adit ws';
@@ -19,6 +22,26 @@ function med(m: Medians, p: string, k: string): number | undefined {
   return v === undefined || !Number.isFinite(v) ? undefined : v;
 }
 
+/**
+ * The plain-Node stand-in for `a` in figure `k`: what Node alone reaches in adit's two-process shape.
+ * None for memory (two sockets per connection are no floor for it), the Host route (the relays have
+ * none) and wss connection rate (the TLS relays shake hands per connection, adit once).
+ */
+function floorFor(a: string, k: string): string | undefined {
+  if (k.startsWith('s7') || k.startsWith('s8') || k === 's5.host.rps') return undefined;
+  if (a === WSS) return k === 's6.rate' ? undefined : NODE_RELAYS_TLS;
+  return k === 's1.rev' ? NODE_RELAYS_MASKED : NODE_RELAYS;
+}
+
+/** The floor's own figure in `a`'s comparison, as `show` writes it; undefined when the run has no floor for it. */
+function floorDetail(m: Medians, a: string, k: string, show: (x: number) => string | undefined): string | undefined {
+  const f = floorFor(a, k);
+  const x = f === undefined ? undefined : med(m, f, k);
+  if (f === undefined || x === undefined) return undefined;
+  const shown = show(x);
+  return shown === undefined ? undefined : `${f}: ${shown}`;
+}
+
 function fmt(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
@@ -29,7 +52,8 @@ function atLeast(m: Medians, target: string, a: string, b: string, k: string, fa
   const y = med(m, b, kb);
   if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} has no ${k} or ${b} has no ${kb}` };
   const ratio = x / y;
-  return { target, status: ratio >= factor ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≥ ${factor}×)` };
+  const floor = floorDetail(m, a, k, (f) => `${(f / y).toFixed(2)}× (${f / y >= factor ? 'met' : 'missed'})`);
+  return { target, status: ratio >= factor ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≥ ${factor}×)`, floor };
 }
 
 /** a ≤ b (lower is better). */
@@ -38,7 +62,8 @@ function atMost(m: Medians, target: string, a: string, b: string, k: string): Ch
   const y = med(m, b, k);
   if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} or ${b} has no ${k}` };
   const ratio = x / y;
-  return { target, status: x <= y ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≤ 1×)` };
+  const floor = floorDetail(m, a, k, (f) => `${fmt(f)} = ${(f / y).toFixed(2)}× (${f <= y ? 'met' : 'missed'})`);
+  return { target, status: x <= y ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≤ 1×)`, floor };
 }
 
 function absolute(m: Medians, target: string, p: string, k: string, limit: number, unit: string, higherIsBetter: boolean): CheckResult {
@@ -46,7 +71,8 @@ function absolute(m: Medians, target: string, p: string, k: string, limit: numbe
   if (x === undefined) return { target, status: 'not measured', detail: `${p} has no ${k}` };
   const ok = higherIsBetter ? x >= limit : x <= limit;
   const ratio = x / limit;
-  return { target, status: ok ? 'met' : 'missed', detail: `${fmt(x)} ${unit} vs ${higherIsBetter ? '≥' : '≤'} ${limit} ${unit} (${ratio.toFixed(2)}× the limit)` };
+  const floor = floorDetail(m, p, k, (f) => `${fmt(f)} ${unit} (${(higherIsBetter ? f >= limit : f <= limit) ? 'met' : 'missed'})`);
+  return { target, status: ok ? 'met' : 'missed', detail: `${fmt(x)} ${unit} vs ${higherIsBetter ? '≥' : '≤'} ${limit} ${unit} (${ratio.toFixed(2)}× the limit)`, floor };
 }
 
 export function evaluateTargets(m: Medians, windowBoundMiB: number | undefined): CheckResult[] {

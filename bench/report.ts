@@ -27,8 +27,10 @@ export function renderTable(m: Medians, participants: string[]): string {
 
 export function renderChecks(checks: CheckResult[]): string {
   const mark = { met: 'met', missed: 'MISSED', 'not measured': 'not measured' } as const;
-  const rows = [['target', 'status', 'measured'], ...checks.map((c) => [c.target, mark[c.status], c.detail])];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  const withFloor = checks.some((c) => c.floor !== undefined);
+  const head = ['target', 'status', 'measured', ...(withFloor ? ["plain Node relays in adit's place"] : [])];
+  const rows = [head, ...checks.map((c) => [c.target, mark[c.status], c.detail, ...(withFloor ? [c.floor ?? ''] : [])])];
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }

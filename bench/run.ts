@@ -106,8 +106,8 @@ async function main(): Promise<void> {
     // A/B: another build of adit (e.g. a patched copy of dist/) as an extra participant in the same run.
     const variant = process.env.ADIT_BENCH_VARIANT;
     if (variant) participants.push(aditParticipant('adit ws variant', false, variant));
-    // The floor of adit's two-process shape in Node (plain and with TLS between), beside it in the same run.
-    if (opts.floor) participants.push(nodeRelays(false), nodeRelays(true));
+    // The floor of adit's two-process shape in Node (plain, with TLS between, with ws masking between), beside it in the same run.
+    if (opts.floor) participants.push(nodeRelays('plain'), nodeRelays('tls'), nodeRelays('masked'));
     const ext = externalParticipant();
     if (ext) participants.push(ext);
     if (opts.only) {
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= profile.reps; rep++) {
       for (const sc of scenarios) {
         // Rotate the order each repetition so no participant always runs first (or right after a heavy one).
-        const order = active.map((_, i) => active[(i + rep - 1) % active.length]).filter((p) => sc.appliesTo(p));
+        const order = active.map((_, i) => active[(i + rep - 1) % active.length]).filter((p) => sc.appliesTo(p) && (!p.scenarios || p.scenarios.includes(sc.id)));
         for (const p of order) {
           const started = Date.now();
           try {

@@ -3,7 +3,8 @@
  * adit's own splice(), no multiplexer, no WebSocket). The first stands where adit's server does,
  * the second where its client does, so the slow-reader scenario reads them as it reads adit's
  * (scenario 7 leaves them out: two sockets per connection in each process are no floor for memory).
- * "node relays tls" puts TLS (Node's, as adit's wss uses it) on the hop between them.
+ * "node relays tls" puts TLS (Node's, as adit's wss uses it) on the hop between them, and
+ * "node relays masked" the XOR passes that plain ws costs the client's bytes (adit masks them over ws).
  * Opt-in (`--floor`): they are reference points, not tools a user would pick.
  */
 import { mkdirSync } from 'node:fs';
@@ -16,13 +17,26 @@ const RELAY = new URL('../tools/node-relay.js', import.meta.url).pathname;
 
 export const NODE_RELAYS = 'node relays';
 export const NODE_RELAYS_TLS = 'node relays tls';
+export const NODE_RELAYS_MASKED = 'node relays masked';
 
-export function nodeRelays(tls: boolean): Participant {
-  const name = tls ? NODE_RELAYS_TLS : NODE_RELAYS;
+export type RelayHop = 'plain' | 'tls' | 'masked';
+
+const NAMES: Record<RelayHop, string> = { plain: NODE_RELAYS, tls: NODE_RELAYS_TLS, masked: NODE_RELAYS_MASKED };
+const HOPS: Record<RelayHop, string> = {
+  plain: '',
+  tls: ', TLS between them (a handshake per connection)',
+  masked: ', the bytes going up from home XOR-masked and unmasked in place as RFC 6455 asks of a plain-ws client (bulk only)',
+};
+
+export function nodeRelays(hop: RelayHop): Participant {
+  const name = NAMES[hop];
+  const tls = hop === 'tls';
   return {
     name,
     kind: 'tunnel',
-    describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel)${tls ? ', TLS between them (a handshake per connection)' : ''}: adit's two-process shape without the multiplexer`,
+    describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel)${HOPS[hop]}: adit's two-process shape without the multiplexer`,
+    // Masking only touches the reverse direction's bulk bytes: elsewhere it is "node relays" again.
+    scenarios: hop === 'masked' ? ['s1'] : undefined,
     async start(targets, workDir) {
       const dir = join(workDir, slug(name));
       mkdirSync(dir, { recursive: true });
@@ -30,8 +44,8 @@ export function nodeRelays(tls: boolean): Participant {
       const inner = await freePorts(TARGET_NAMES.length);
       const outer = await freePorts(TARGET_NAMES.length);
       const pairs = (from: number[], to: (i: number) => number) => TARGET_NAMES.map((_, i) => `${from[i]}:${to(i)}`);
-      const homeArgs = cert ? ['--tls-listen', `${cert.cert},${cert.key}`] : [];
-      const cloudArgs = cert ? ['--tls-connect', cert.cert] : [];
+      const homeArgs = cert ? ['--tls-listen', `${cert.cert},${cert.key}`] : hop === 'masked' ? ['--masked'] : [];
+      const cloudArgs = cert ? ['--tls-connect', cert.cert] : hop === 'masked' ? ['--masked'] : [];
       const home = startProcess(process.execPath, [RELAY, ...homeArgs, ...pairs(inner, (i) => targets[TARGET_NAMES[i]!])], join(dir, 'home.log'));
       const cloud = startProcess(process.execPath, [RELAY, ...cloudArgs, ...pairs(outer, (i) => inner[i]!)], join(dir, 'cloud.log'));
       const procs: Spawned[] = [cloud, home];

@@ -41,6 +41,8 @@ export interface Participant {
   kind: 'direct' | 'relay' | 'tunnel';
   /** Describes the setup for the report (cipher, TLS, versions). */
   describe: string;
+  /** Only these scenarios (ids), for a reference point that stands for one figure; all when absent. */
+  scenarios?: readonly string[];
   start(targets: TargetPorts, workDir: string): Promise<Running>;
 }
 

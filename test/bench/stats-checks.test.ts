@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { median, percentileSorted, summarize } from '../../bench/stats.js';
 import { evaluateTargets, type Medians } from '../../bench/checks.js';
-import { renderTable } from '../../bench/report.js';
+import { renderChecks, renderTable } from '../../bench/report.js';
 
 test('percentiles are nearest-rank and the median averages the middle pair', () => {
   const xs = Array.from({ length: 1000 }, (_, i) => i + 1);
@@ -51,6 +51,28 @@ test('target checks: ratios decide, a missing figure is never met', () => {
   assert.equal(by('connection rate: adit ws ≥ 5,000/s').status, 'met');
   assert.equal(by('slow reader: adit ws server RSS growth ≤ window bound').status, 'missed');
   assert.equal(by('latency under load p99: adit wss ≤ 5 ms').status, 'not measured');
+});
+
+test('target checks: the plain-Node floor is judged by the same rule, with masking for the reverse direction', () => {
+  const m = medians({
+    socat: { 's1.fwd': 10, 's1.rev': 10 },
+    'ssh -R default': { 's3.p99': 500, 's6.rate': 4000 },
+    'adit ws': { 's1.fwd': 8, 's1.rev': 6.5, 's3.p99': 700, 's6.rate': 4500 },
+    'adit wss': { 's6.rate': 3500 },
+    'node relays': { 's1.fwd': 9, 's1.rev': 8, 's3.p99': 450, 's6.rate': 4800 },
+    'node relays masked': { 's1.rev': 7 },
+    'node relays tls': { 's6.rate': 900 },
+  });
+  const by = (t: string) => evaluateTargets(m, undefined).find((c) => c.target === t)!;
+  assert.equal(by('bulk 1 stream fwd: adit ws ≥ 0.75 × socat').floor, 'node relays: 0.90× (met)');
+  assert.equal(by('bulk 1 stream rev: adit ws ≥ 0.75 × socat').floor, 'node relays masked: 0.70× (missed)');
+  assert.equal(by('latency p99: adit ws ≤ ssh -R default').floor, 'node relays: 450 = 0.90× (met)');
+  assert.equal(by('connection rate: adit ws ≥ 5,000/s').floor, 'node relays: 4800 /s (missed)');
+  // The TLS relays shake hands per connection, adit wss once: no floor for its connection rate.
+  assert.equal(by('connection rate: adit wss ≥ 5,000/s').floor, undefined);
+  assert.equal(by('memory: adit ws idle server RSS ≤ 60 MiB').floor, undefined);
+  const table = renderChecks(evaluateTargets(m, undefined));
+  assert.match(table.split('\n')[0]!, /plain Node relays in adit's place/);
 });
 
 test('the table has one row per measured metric and a dash where a participant has none', () => {
