@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freeStablePort } from '../../bench/procs.js';
 
 /** Repository root, from dist/test/helpers/adit.js. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -112,15 +112,11 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop('SIGKILL')));
 }
 
-/** A free loopback port (bound and released; a tiny race is acceptable in tests). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+/**
+ * A free loopback port, picked below the kernel's ephemeral range: between its release here and its
+ * use, no listen(0) or outgoing connection of a test running in parallel can take it (one did, once).
+ */
+export const freePort = freeStablePort;
 
 export interface RunningServer extends AditProcess {
   control: string;
