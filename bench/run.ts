@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--json FILE] [--reps N] [--only NAME,…] [--scenarios s1,s3,…] [--keep] [--floor]
+ * npm run bench [-- OPTIONS]: the options are in USAGE below (`npm run bench -- --help`).
  * Starts every participant on loopback, runs each scenario against each of them (interleaved,
  * participant order rotated every repetition), prints one table and the issue's target checks.
  */
@@ -27,17 +27,41 @@ import type { Participant, Running, TargetPorts } from './participants/types.js'
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-const { values: opts } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    json: { type: 'string' },
-    reps: { type: 'string' },
-    only: { type: 'string' },
-    scenarios: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-    floor: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--reps N] [--only NAME,…] [--scenarios s1,s3,…] [--keep] [--floor]
+  --quick       short run (1 repetition, under 2 minutes; a smoke run, not a result)
+  --json FILE   also write raw figures, summaries, target checks and the machine description
+  --reps N      repetitions per scenario (default 3)
+  --only LIST   participants named exactly so, or else whose name contains the word
+  --scenarios   scenario ids, s1 … s8 (docs/benchmarks.md, "What runs")
+  --keep        keep the work directory with every participant's logs and configs
+  --floor       add plain Node relays in adit's place (plain, TLS, masked): the floor Node sets
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        reps: { type: 'string' },
+        only: { type: 'string' },
+        scenarios: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        floor: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const opts = parseOptions();
+if (opts.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 async function toolsPresent(): Promise<boolean> {
   const r = await run('bash', ['-c', 'command -v iperf3 socat ssh wrk openssl && { command -v sshd || test -x /usr/sbin/sshd; } && { command -v nginx || test -x /usr/sbin/nginx; }'], 5000);
