@@ -44,8 +44,9 @@ export function nodeRelays(hop: RelayHop): Participant {
       const inner = await freePorts(TARGET_NAMES.length);
       const outer = await freePorts(TARGET_NAMES.length);
       const pairs = (from: number[], to: (i: number) => number) => TARGET_NAMES.map((_, i) => `${from[i]}:${to(i)}`);
-      const homeArgs = cert ? ['--tls-listen', `${cert.cert},${cert.key}`] : hop === 'masked' ? ['--masked'] : [];
-      const cloudArgs = cert ? ['--tls-connect', cert.cert] : hop === 'masked' ? ['--masked'] : [];
+      const masked = hop === 'masked' ? ['--masked'] : [];
+      const homeArgs = cert ? ['--tls-listen', `${cert.cert},${cert.key}`] : masked;
+      const cloudArgs = cert ? ['--tls-connect', cert.cert] : masked;
       const home = startProcess(process.execPath, [RELAY, ...homeArgs, ...pairs(inner, (i) => targets[TARGET_NAMES[i]!])], join(dir, 'home.log'));
       const cloud = startProcess(process.execPath, [RELAY, ...cloudArgs, ...pairs(outer, (i) => inner[i]!)], join(dir, 'cloud.log'));
       const procs: Spawned[] = [cloud, home];
