@@ -34,12 +34,10 @@ function floorFor(a: string, k: string): string | undefined {
 }
 
 /** The floor's own figure in `a`'s comparison, as `show` writes it; undefined when the run has no floor for it. */
-function floorDetail(m: Medians, a: string, k: string, show: (x: number) => string | undefined): string | undefined {
+function floorDetail(m: Medians, a: string, k: string, show: (x: number) => string): string | undefined {
   const f = floorFor(a, k);
   const x = f === undefined ? undefined : med(m, f, k);
-  if (f === undefined || x === undefined) return undefined;
-  const shown = show(x);
-  return shown === undefined ? undefined : `${f}: ${shown}`;
+  return f === undefined || x === undefined ? undefined : `${f}: ${show(x)}`;
 }
 
 function fmt(x: number): string {
