@@ -33,15 +33,23 @@ function floorFor(a: string, k: string): string | undefined {
   return k === 's1.rev' ? NODE_RELAYS_MASKED : NODE_RELAYS;
 }
 
-/** The floor's own figure in `a`'s comparison, as `show` writes it; undefined when the run has no floor for it. */
-function floorDetail(m: Medians, a: string, k: string, show: (x: number) => string): string | undefined {
-  const f = floorFor(a, k);
-  const x = f === undefined ? undefined : med(m, f, k);
-  return f === undefined || x === undefined ? undefined : `${f}: ${show(x)}`;
-}
-
 function fmt(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function verdict(ok: boolean): 'met' | 'missed' {
+  return ok ? 'met' : 'missed';
+}
+
+/**
+ * A check on `a`'s measured figure `x`. `ok` is the target's rule, applied to adit's figure and to
+ * its floor's alike; `floorText` writes the floor's figure, its verdict follows.
+ */
+function judged(m: Medians, target: string, a: string, k: string, x: number, ok: (v: number) => boolean, detail: string, floorText: (v: number) => string): CheckResult {
+  const f = floorFor(a, k);
+  const fx = f === undefined ? undefined : med(m, f, k);
+  const floor = fx === undefined ? undefined : `${f}: ${floorText(fx)} (${verdict(ok(fx))})`;
+  return { target, status: verdict(ok(x)), detail, floor };
 }
 
 /** a's metric k ≥ factor × b's metric kb (higher is better). */
@@ -49,9 +57,8 @@ function atLeast(m: Medians, target: string, a: string, b: string, k: string, fa
   const x = med(m, a, k);
   const y = med(m, b, kb);
   if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} has no ${k} or ${b} has no ${kb}` };
-  const ratio = x / y;
-  const floor = floorDetail(m, a, k, (f) => `${(f / y).toFixed(2)}× (${f / y >= factor ? 'met' : 'missed'})`);
-  return { target, status: ratio >= factor ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≥ ${factor}×)`, floor };
+  const detail = `${fmt(x)} / ${fmt(y)} = ${(x / y).toFixed(2)}× (need ≥ ${factor}×)`;
+  return judged(m, target, a, k, x, (v) => v / y >= factor, detail, (v) => `${(v / y).toFixed(2)}×`);
 }
 
 /** a ≤ b (lower is better). */
@@ -59,18 +66,15 @@ function atMost(m: Medians, target: string, a: string, b: string, k: string): Ch
   const x = med(m, a, k);
   const y = med(m, b, k);
   if (x === undefined || y === undefined) return { target, status: 'not measured', detail: `${a} or ${b} has no ${k}` };
-  const ratio = x / y;
-  const floor = floorDetail(m, a, k, (f) => `${fmt(f)} = ${(f / y).toFixed(2)}× (${f <= y ? 'met' : 'missed'})`);
-  return { target, status: x <= y ? 'met' : 'missed', detail: `${fmt(x)} / ${fmt(y)} = ${ratio.toFixed(2)}× (need ≤ 1×)`, floor };
+  const detail = `${fmt(x)} / ${fmt(y)} = ${(x / y).toFixed(2)}× (need ≤ 1×)`;
+  return judged(m, target, a, k, x, (v) => v <= y, detail, (v) => `${fmt(v)} = ${(v / y).toFixed(2)}×`);
 }
 
 function absolute(m: Medians, target: string, p: string, k: string, limit: number, unit: string, higherIsBetter: boolean): CheckResult {
   const x = med(m, p, k);
   if (x === undefined) return { target, status: 'not measured', detail: `${p} has no ${k}` };
-  const ok = higherIsBetter ? x >= limit : x <= limit;
-  const ratio = x / limit;
-  const floor = floorDetail(m, p, k, (f) => `${fmt(f)} ${unit} (${(higherIsBetter ? f >= limit : f <= limit) ? 'met' : 'missed'})`);
-  return { target, status: ok ? 'met' : 'missed', detail: `${fmt(x)} ${unit} vs ${higherIsBetter ? '≥' : '≤'} ${limit} ${unit} (${ratio.toFixed(2)}× the limit)`, floor };
+  const detail = `${fmt(x)} ${unit} vs ${higherIsBetter ? '≥' : '≤'} ${limit} ${unit} (${(x / limit).toFixed(2)}× the limit)`;
+  return judged(m, target, p, k, x, (v) => (higherIsBetter ? v >= limit : v <= limit), detail, (v) => `${fmt(v)} ${unit}`);
 }
 
 export function evaluateTargets(m: Medians, windowBoundMiB: number | undefined): CheckResult[] {

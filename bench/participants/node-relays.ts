@@ -21,22 +21,26 @@ export const NODE_RELAYS_MASKED = 'node relays masked';
 
 export type RelayHop = 'plain' | 'tls' | 'masked';
 
-const NAMES: Record<RelayHop, string> = { plain: NODE_RELAYS, tls: NODE_RELAYS_TLS, masked: NODE_RELAYS_MASKED };
-const HOPS: Record<RelayHop, string> = {
-  plain: '',
-  tls: ', TLS between them (a handshake per connection)',
-  masked: ', the bytes going up from home XOR-masked and unmasked in place as RFC 6455 asks of a plain-ws client (bulk only)',
+/** Per hop: the participant's name, what its description adds, and the scenarios it stands in (all when absent). */
+const HOPS: Record<RelayHop, { name: string; describe: string; scenarios?: readonly string[] }> = {
+  plain: { name: NODE_RELAYS, describe: '' },
+  tls: { name: NODE_RELAYS_TLS, describe: ', TLS between them (a handshake per connection)' },
+  // Masking only touches the reverse direction's bulk bytes: elsewhere it is "node relays" again.
+  masked: {
+    name: NODE_RELAYS_MASKED,
+    describe: ', the bytes going up from home XOR-masked and unmasked in place as RFC 6455 asks of a plain-ws client (bulk only)',
+    scenarios: ['s1'],
+  },
 };
 
 export function nodeRelays(hop: RelayHop): Participant {
-  const name = NAMES[hop];
+  const { name, describe, scenarios } = HOPS[hop];
   const tls = hop === 'tls';
   return {
     name,
     kind: 'tunnel',
-    describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel)${HOPS[hop]}: adit's two-process shape without the multiplexer`,
-    // Masking only touches the reverse direction's bulk bytes: elsewhere it is "node relays" again.
-    scenarios: hop === 'masked' ? ['s1'] : undefined,
+    describe: `two chained one-process Node ${process.version} TCP relays (adit's splice(), no tunnel)${describe}: adit's two-process shape without the multiplexer`,
+    scenarios,
     async start(targets, workDir) {
       const dir = join(workDir, slug(name));
       mkdirSync(dir, { recursive: true });
