@@ -10,6 +10,7 @@ import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
+import { ReadStage } from './read-stage.js';
 import { proxyFor, serverUrl } from './server-url.js';
 import { splice } from '../transport/splice.js';
 import { formatTarget, parseHostPort, targetKey, type Target } from './target.js';
@@ -185,7 +186,8 @@ export class AditClient extends EventEmitter {
         if (code === WireCode.NO_ERROR) resolve('the server is draining (GOAWAY)');
       });
     });
-    session.on('stream', (s: MuxStream) => this.serve(s));
+    const stage = new ReadStage(() => session.flushed);
+    session.on('stream', (s: MuxStream) => this.serve(s, stage));
     session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
       if (code === WireCode.REPLACED) {
         // Two clients sharing one id would take the routes from each other forever.
@@ -233,7 +235,7 @@ export class AditClient extends EventEmitter {
   }
 
   /** Checks a stream's route (and requested target, under strict forwarding), dials, then joins the two. */
-  private serve(s: MuxStream): void {
+  private serve(s: MuxStream, stage: ReadStage): void {
     const route = s.meta.route;
     const up = this.routes.get(route);
     if (!up) {
@@ -261,7 +263,7 @@ export class AditClient extends EventEmitter {
     }
     const m = this.metrics.forRoute(route);
     m.streamsTotal.inc();
-    dial(target, { timeout: this.o.dialTimeout, ca: this.o.ca }).then(
+    dial(target, { timeout: this.o.dialTimeout, ca: this.o.ca, onread: (socket) => stage.readsFor(s, socket) }).then(
       (socket: Socket) => {
         if (s.destroyed) {
           socket.destroy();

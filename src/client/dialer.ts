@@ -9,6 +9,8 @@ export interface DialOptions {
   keepAlive?: number;
   /** Extra CA certificates (PEM) trusted for https upstreams, besides the usual roots. */
   ca?: Buffer;
+  /** How a plain TCP socket reads (net.connect's `onread`), given the socket once it exists. TLS sockets read as usual. */
+  onread?: (socket: () => net.Socket) => net.OnReadOpts;
 }
 
 /** The wire code that tells the server why a dial failed. */
@@ -39,7 +41,13 @@ export function dialFailureCode(err: NodeJS.ErrnoException): number {
  */
 export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const raw = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000 });
+    const onread: net.OnReadOpts | undefined = o.onread && !target.tls ? o.onread(() => raw) : undefined;
+    const raw: net.Socket = net.connect({
+      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000,
+      ...(onread ? { onread } : {}),
+    });
+    // An onread callback runs whether anyone listens or not: read nothing until the caller resumes the socket.
+    if (onread) raw.pause();
     const fail = (err: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
       raw.destroy();

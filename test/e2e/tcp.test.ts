@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startClient, startServer, stopAll, type RunningServer } from '../helpers/adit.js';
-import { closeQuietly, echoServer, hashServer, listenLocal, roundTrip } from '../helpers/net.js';
+import { closeQuietly, echoServer, hashServer, listenLocal, roundTrip, sourceServer, sourceVisit } from '../helpers/net.js';
 
 const TOKEN = 'e2e-tcp-token';
 
@@ -15,6 +15,7 @@ describe('e2e TCP', { timeout: 60_000 }, () => {
   let echoPort = 0;
   let closerPort = 0;
   let closerReceived: Promise<number>;
+  let sourcePort = 0;
 
   before(async () => {
     const hash = hashServer();
@@ -28,8 +29,9 @@ describe('e2e TCP', { timeout: 60_000 }, () => {
       s.on('end', () => report(n));
       s.end('bye\n');
     });
-    targets.push(hash, echo, closer);
-    [hashPort, echoPort, closerPort] = await Promise.all([listenLocal(hash), listenLocal(echo), listenLocal(closer)]);
+    const source = sourceServer();
+    targets.push(hash, echo, closer, source);
+    [hashPort, echoPort, closerPort, sourcePort] = await Promise.all([listenLocal(hash), listenLocal(echo), listenLocal(closer), listenLocal(source)]);
     server = await startServer({ token: TOKEN });
   });
 
@@ -118,5 +120,13 @@ describe('e2e TCP', { timeout: 60_000 }, () => {
 
     // A small echo still works on the same session.
     assert.equal((await roundTrip(p2, 'ping')).toString(), 'ping');
+  });
+
+  it('carries target→visitor bytes intact on 16 streams at once while half their visitors keep stalling', async () => {
+    // The client stages what its targets send in one reused slab: a stalled stream keeps slab bytes
+    // queued while the others' reads go on, and none of them may be overwritten.
+    const port = await freePort();
+    await startClient({ url: server.url, token: TOKEN, id: 'stalling-visitors', upstreams: [`tcp:${port}=127.0.0.1:${sourcePort}`] });
+    await Promise.all(Array.from({ length: 16 }, (_, seed) => sourceVisit(port, seed, seed % 2 === 1)));
   });
 });

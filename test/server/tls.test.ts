@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import type { AditClient } from '../../src/client/client.js';
 import type { AditServer } from '../../src/server/server.js';
 import { connected, makeClient, makeServer, selfSigned } from '../helpers/inproc.js';
-import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
+import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip, sourceServer, sourceVisit } from '../helpers/net.js';
 import { freePort } from '../helpers/adit.js';
 
 const TOKEN = 'tls-token';
@@ -132,5 +132,22 @@ describe('TLS on the control port (and through a proxy)', { timeout: 30_000 }, (
     await up;
     const bad = await httpGet(`http://${addr.http}/`, { host: 'secure.test' });
     assert.equal(bad.status, 502, 'an unverifiable upstream certificate fails the dial');
+  });
+
+  it('carries target→visitor bytes intact over wss on 16 streams at once while half their visitors keep stalling', async () => {
+    // Over wss the client's frames are not masked: the transport writes the staged bytes themselves,
+    // which must stay untouched until the TLS socket has taken them.
+    const source = sourceServer();
+    proxies.push(source);
+    const sourcePort = await listenLocal(source);
+    const port = Number(server.addresses.control.split(':')[1]); // the wss server of the first test
+    const p = await freePort();
+    const client = makeClient(`wss://localhost:${port}/tunnel`, TOKEN, [`tcp:${p}=127.0.0.1:${sourcePort}`], { ca: Buffer.concat([readFileSync(one.cert), readFileSync(two.cert)]), id: 'stalling-visitors' });
+    clients.push(client);
+    const up = connected(client);
+    client.start();
+    await up;
+    await Promise.all(Array.from({ length: 16 }, (_, seed) => sourceVisit(p, seed, seed % 2 === 1)));
+    await client.close(100);
   });
 });
