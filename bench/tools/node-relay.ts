@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { unmask } from 'bufferutil';
 import { splice } from '../../src/transport/splice.js';
+import { keyFrom } from '../../src/transport/ws-frame.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -44,8 +45,7 @@ function xorReads(socket: net.Socket): void {
   let offset = 0;
   const rotated = Buffer.alloc(4);
   socket.on('data', (chunk: Buffer) => {
-    for (let i = 0; i < 4; i++) rotated[i] = KEY[(i + offset) & 3]!;
-    unmask(chunk, rotated);
+    unmask(chunk, keyFrom(KEY, offset, rotated));
     offset = (offset + chunk.length) & 3;
   });
 }

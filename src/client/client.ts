@@ -186,7 +186,8 @@ export class AditClient extends EventEmitter {
         if (code === WireCode.NO_ERROR) resolve('the server is draining (GOAWAY)');
       });
     });
-    const stage = new ReadStage(() => session.flushed);
+    // The session writes its frames straight to the transport: once that holds nothing, the kernel has them all.
+    const stage = new ReadStage(() => transport.bufferedBytes === 0);
     session.on('stream', (s: MuxStream) => this.serve(s, stage));
     session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
       if (code === WireCode.REPLACED) {

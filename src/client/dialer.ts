@@ -43,8 +43,7 @@ export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const onread: net.OnReadOpts | undefined = o.onread && !target.tls ? o.onread(() => raw) : undefined;
     const raw: net.Socket = net.connect({
-      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000,
-      ...(onread ? { onread } : {}),
+      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000, onread,
     });
     // An onread callback runs whether anyone listens or not: read nothing until the caller resumes the socket.
     if (onread) raw.pause();

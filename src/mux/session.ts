@@ -103,11 +103,6 @@ export class Session extends EventEmitter implements StreamHost, FrameHandler {
     return this.streams.size;
   }
 
-  /** True when the transport holds no byte it was given: the kernel took every frame written so far. */
-  get flushed(): boolean {
-    return this.transport.bufferedBytes === 0;
-  }
-
   get isClosed(): boolean {
     return this.closed;
   }

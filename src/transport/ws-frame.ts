@@ -39,6 +39,17 @@ const rotated = Buffer.alloc(4);
 let pool = Buffer.allocUnsafe(0);
 let poolOffset = POOL_SIZE;
 
+/**
+ * The masking key as it applies from byte `offset` of a message on: the key runs on across the
+ * message, so past a multiple of four it is `key` rotated (into `out`).
+ */
+export function keyFrom(key: Buffer, offset: number, out: Buffer): Buffer {
+  const r = offset & 3;
+  if (r === 0) return key;
+  for (let i = 0; i < 4; i++) out[i] = key[(i + r) & 3]!;
+  return out;
+}
+
 /** Fills the last four bytes of `header` with a fresh random masking key and returns them. */
 function randomKey(header: Buffer): Buffer {
   if (poolOffset + 4 > pool.length) {
@@ -97,11 +108,6 @@ export function wsMessage(header: Buffer, payload: Buffer | undefined, mode: Mas
   const key = randomKey(ws);
   const out = arena ? arena.take(length) : Buffer.allocUnsafe(length);
   maskInto(header, key, out, 0, header.length);
-  if (payload) {
-    // The key runs on across the message: rotate it by where the payload starts.
-    const r = header.length & 3;
-    for (let i = 0; i < 4; i++) rotated[i] = key[(i + r) & 3]!;
-    maskInto(payload, rotated, out, header.length, payload.length);
-  }
+  if (payload) maskInto(payload, keyFrom(key, header.length, rotated), out, header.length, payload.length);
   return [ws, out];
 }

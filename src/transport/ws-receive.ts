@@ -1,4 +1,5 @@
 import { unmask } from 'bufferutil';
+import { keyFrom } from './ws-frame.js';
 
 /**
  * Reads RFC 6455 frames straight off the socket, so binary payloads reach the
@@ -151,13 +152,7 @@ export class WsFrameReader {
   }
 
   private unmaskView(view: Buffer): void {
-    const r = this.keyOffset & 3;
-    let key = this.key;
-    if (r !== 0) {
-      for (let i = 0; i < 4; i++) this.rotated[i] = this.key[(i + r) & 3]!;
-      key = this.rotated;
-    }
-    unmask(view, key);
+    unmask(view, keyFrom(this.key, this.keyOffset, this.rotated));
     this.keyOffset += view.length;
   }
 
