@@ -52,13 +52,26 @@ export function sourceServer(): net.Server {
   return server;
 }
 
+/** Resolves at the socket's next 'drain' or its 'close', and leaves no listener behind either way. */
+function drainedOrClosed(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
+
 async function send(s: net.Socket, bytes: number, seed: number, pace: number): Promise<void> {
   const ks = new Keystream(seed);
   let left = bytes;
   while (left > 0 && !s.destroyed) {
     const n = Math.min(left, ZEROS.length);
     left -= n;
-    if (!s.write(ks.next(n))) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+    if (!s.write(ks.next(n))) await drainedOrClosed(s);
     if (pace > 0) await new Promise((r) => setTimeout(r, pace));
   }
   if (!s.destroyed) s.end();
@@ -153,7 +166,7 @@ export function upload(port: number, bytes: number, seed: number, paceMs = 0, ho
     for (let left = bytes; left > 0 && !s.destroyed; ) {
       const n = Math.min(left, ZEROS.length);
       left -= n;
-      if (!s.write(ks.next(n))) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+      if (!s.write(ks.next(n))) await drainedOrClosed(s);
       if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
     }
     if (!s.destroyed) s.end();
