@@ -5,13 +5,14 @@ import { formatTarget, type Target } from './target.js';
 
 export interface DialOptions {
   timeout: number;
-  /** TCP keepalive probe delay on the dialled socket (ms). */
-  keepAlive?: number;
   /** Extra CA certificates (PEM) trusted for https upstreams, besides the usual roots. */
   ca?: Buffer;
   /** How a plain TCP socket reads (net.connect's `onread`), given the socket once it exists. TLS sockets read as usual. */
   onread?: (socket: () => net.Socket) => net.OnReadOpts;
 }
+
+/** A target silent this long is probed, so one that vanished without a FIN does not hold its stream for ever. */
+const TARGET_KEEPALIVE_MS = 30_000;
 
 /** The wire code that tells the server why a dial failed. */
 export function dialFailureCode(err: NodeJS.ErrnoException): number {
@@ -43,7 +44,7 @@ export function dial(target: Target, o: DialOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const onread: net.OnReadOpts | undefined = o.onread && !target.tls ? o.onread(() => raw) : undefined;
     const raw: net.Socket = net.connect({
-      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: o.keepAlive ?? 30_000, onread,
+      host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: TARGET_KEEPALIVE_MS, onread,
     });
     // An onread callback runs whether anyone listens or not: read nothing until the caller resumes the socket.
     if (onread) raw.pause();

@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startClient, startServer, stopAll, type RunningServer } from '../helpers/adit.js';
-import { closeQuietly, echoServer, hashServer, listenLocal, roundTrip, sourceServer, sourceVisit } from '../helpers/net.js';
+import { closeQuietly, echoServer, hashServer, listenLocal, roundTrip } from '../helpers/net.js';
+import { sourceServer, stallingDownloads } from '../reliability/harness.js';
 
 const TOKEN = 'e2e-tcp-token';
 
@@ -127,6 +128,7 @@ describe('e2e TCP', { timeout: 60_000 }, () => {
     // queued while the others' reads go on, and none of them may be overwritten.
     const port = await freePort();
     await startClient({ url: server.url, token: TOKEN, id: 'stalling-visitors', upstreams: [`tcp:${port}=127.0.0.1:${sourcePort}`] });
-    await Promise.all(Array.from({ length: 16 }, (_, seed) => sourceVisit(port, seed, seed % 2 === 1)));
+    const outcomes = await stallingDownloads(port, 16, 12 * 1024 * 1024);
+    assert.deepEqual(outcomes.map((o) => o.kind), Array(16).fill('complete'));
   });
 });

@@ -1,5 +1,5 @@
 /** Small loopback services and probes shared by the server/client/e2e tests. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -40,62 +40,6 @@ export function echoServer(): net.Server {
   return net.createServer({ allowHalfOpen: true }, (s) => {
     s.pipe(s);
     s.on('error', () => undefined);
-  });
-}
-
-/** What sourceServer() sends for each seed: 48 blocks of 256 KiB (12 MiB), each stamped with the seed and its index. */
-const SOURCE_BLOCKS = 48;
-const sourceBlock = randomBytes(256 * 1024);
-function sourceBlockFor(seed: number, i: number): Buffer {
-  const b = Buffer.from(sourceBlock);
-  b.writeUInt32BE(seed, 0);
-  b.writeUInt32BE(i, 4);
-  return b;
-}
-
-/** A TCP target that reads a one-byte seed, then sends that seed's blocks as fast as they are taken, and ends. */
-export function sourceServer(): net.Server {
-  return net.createServer((s) => {
-    s.on('error', () => undefined);
-    s.once('data', (c: Buffer) => {
-      const seed = c[0]!;
-      let i = 0;
-      const pump = (): void => {
-        while (i < SOURCE_BLOCKS) if (!s.write(sourceBlockFor(seed, i++))) return void s.once('drain', pump);
-        s.end();
-      };
-      pump();
-    });
-  });
-}
-
-/**
- * Asks a sourceServer() at 127.0.0.1:port for `seed`'s bytes and rejects unless
- * every one arrives, in order. With `stall`, stops reading for 40 ms after each
- * MiB, so that the stream carrying it runs out of credit now and then.
- */
-export function sourceVisit(port: number, seed: number, stall: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const expected = createHash('sha256');
-    for (let i = 0; i < SOURCE_BLOCKS; i++) expected.update(sourceBlockFor(seed, i));
-    const got = createHash('sha256');
-    let n = 0;
-    const s = net.connect({ host: '127.0.0.1', port }, () => s.write(Buffer.from([seed])));
-    s.on('data', (c: Buffer) => {
-      got.update(c);
-      n += c.length;
-      if (stall && n >> 20 !== (n - c.length) >> 20) {
-        s.pause();
-        setTimeout(() => s.resume(), 40);
-      }
-    });
-    s.on('end', () => {
-      const total = SOURCE_BLOCKS * sourceBlock.length;
-      if (n !== total) reject(new Error(`stream ${seed}: ${n} bytes of ${total}`));
-      else if (got.digest('hex') !== expected.digest('hex')) reject(new Error(`stream ${seed}: the bytes differ from those sent`));
-      else resolve();
-    });
-    s.on('error', reject);
   });
 }
 

@@ -144,6 +144,27 @@ export function download(port: number, bytes: number, seed: number, paceMs = 0, 
   return { started, done, socket: s };
 }
 
+/**
+ * `streams` downloads of `bytes` each from a sourceServer through `port`, all at once. Every other
+ * visitor stops reading for 40 ms after each MiB, so that its stream runs out of credit now and
+ * then while the others' go on.
+ */
+export function stallingDownloads(port: number, streams: number, bytes: number): Promise<Outcome[]> {
+  return Promise.all(Array.from({ length: streams }, (_, seed) => {
+    const s = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    if (seed % 2 === 1) {
+      let n = 0;
+      s.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n >> 20 === (n - c.length) >> 20) return;
+        s.pause();
+        setTimeout(() => s.resume(), 40);
+      });
+    }
+    return download(port, bytes, seed, 0, '127.0.0.1', s).done;
+  }));
+}
+
 /** Uploads `bytes` of keystream to a hashServer (test/helpers/net.ts) and checks the digest it answers. */
 export function upload(port: number, bytes: number, seed: number, paceMs = 0, host = '127.0.0.1'): { started: Promise<void>; done: Promise<Outcome> } {
   const s = net.connect({ host, port, allowHalfOpen: true });

@@ -10,7 +10,8 @@ import tls from 'node:tls';
 import type { AditClient } from '../../src/client/client.js';
 import type { AditServer } from '../../src/server/server.js';
 import { connected, makeClient, makeServer, selfSigned } from '../helpers/inproc.js';
-import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip, sourceServer, sourceVisit } from '../helpers/net.js';
+import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
+import { sourceServer, stallingDownloads } from '../reliability/harness.js';
 import { freePort } from '../helpers/adit.js';
 
 const TOKEN = 'tls-token';
@@ -147,7 +148,8 @@ describe('TLS on the control port (and through a proxy)', { timeout: 30_000 }, (
     const up = connected(client);
     client.start();
     await up;
-    await Promise.all(Array.from({ length: 16 }, (_, seed) => sourceVisit(p, seed, seed % 2 === 1)));
+    const outcomes = await stallingDownloads(p, 16, 12 * 1024 * 1024);
+    assert.deepEqual(outcomes.map((o) => o.kind), Array(16).fill('complete'));
     await client.close(100);
   });
 });
