@@ -3,10 +3,10 @@ import type { Socket } from 'node:net';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { Session, type MuxStream, type Transport } from '../mux/index.js';
+import { Session, type MuxStream } from '../mux/index.js';
 import { WS_SUBPROTOCOL, WireCode, wireCodeName, type Hello } from '../protocol/index.js';
 import type { ServerHello, UpstreamResult } from '../protocol/hello.js';
-import { WS_MAX_PAYLOAD, wsTransport } from '../transport/ws.js';
+import { WS_MAX_PAYLOAD, wsTransport, type WsTransport } from '../transport/ws.js';
 import { Backoff, abortableDelay } from './backoff.js';
 import { dial, dialFailureCode } from './dialer.js';
 import { ClientMetrics } from './metrics.js';
@@ -130,7 +130,7 @@ export class AditClient extends EventEmitter {
   }
 
   /** Resolves with the transport, made as ws opens: adit takes the socket over before a byte can reach ws's reader. */
-  private openTransport(): Promise<Transport> {
+  private openTransport(): Promise<WsTransport> {
     const timeout = this.o.connectTimeout ?? 15_000;
     const proxy = proxyFor(this.url, this.o.env ?? process.env);
     const ws = new WebSocket(this.url, [WS_SUBPROTOCOL], {
@@ -187,7 +187,7 @@ export class AditClient extends EventEmitter {
       });
     });
     // The session writes its frames straight to the transport: once that holds nothing, the kernel has them all.
-    const stage = new ReadStage(() => transport.bufferedBytes === 0);
+    const stage = new ReadStage(() => transport.bufferedBytes === 0, transport.premask);
     session.on('stream', (s: MuxStream) => this.serve(s, stage));
     session.on('goaway', ({ code, reason }: { code: number; reason: string }) => {
       if (code === WireCode.REPLACED) {

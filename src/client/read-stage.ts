@@ -1,5 +1,6 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import type { PremaskedSlab } from '../transport/ws-premask.js';
 
 /** Node's own read size: one read never brings more. */
 const READ_BYTES = 64 * 1024;
@@ -22,7 +23,8 @@ let sharedReadBuffer: Buffer | undefined;
  * relay's cycles into fresh buffers, 11 % into one reused buffer). Here the
  * kernel writes into one shared buffer and each read is copied into a slab that
  * is reused from its start as soon as the session has framed every staged byte
- * and handed it to the kernel: both copies stay in warm memory.
+ * and handed it to the kernel: both copies stay in warm memory. Over plain ws
+ * the copy also masks (transport/ws-premask.ts), so no second pass is needed.
  *
  * A read that finds the slab still referenced and full gets a buffer of its
  * own, as Node would have given it: the slab never grows, and nothing staged
@@ -34,8 +36,11 @@ export class ReadStage {
   /** Streams written from the slab since it was last reused: each may still queue slab bytes until it has framed them. */
   private readonly holders = new Set<Writable>();
 
-  /** `flushed`: true when the transport under the streams holds no byte it was given (the kernel took them all). */
-  constructor(private readonly flushed: () => boolean) {}
+  /**
+   * `flushed`: true when the transport under the streams holds no byte it was given (the kernel took them all).
+   * `premask`: the transport's, when it masks: then each read is masked as it is copied.
+   */
+  constructor(private readonly flushed: () => boolean, private readonly premask?: PremaskedSlab) {}
 
   /**
    * net.connect()'s `onread` for a socket whose bytes are written to `stream`
@@ -54,11 +59,15 @@ export class ReadStage {
   }
 
   private copy(from: Uint8Array, n: number, stream: Writable): Buffer {
-    if (this.offset > 0 && this.released()) this.offset = 0;
+    if (this.offset > 0 && this.released()) {
+      this.offset = 0;
+      this.premask?.reset();
+    }
     if (this.slab.length === 0) this.slab = Buffer.allocUnsafe(SLAB_BYTES);
     if (this.offset + n > this.slab.length) return Buffer.from(from.subarray(0, n));
     const out = this.slab.subarray(this.offset, this.offset + n);
-    out.set(from.subarray(0, n));
+    if (this.premask) this.premask.stage(from, n, this.slab, this.offset);
+    else out.set(from.subarray(0, n));
     this.offset += n;
     this.holders.add(stream);
     return out;

@@ -50,15 +50,20 @@ export function keyFrom(key: Buffer, offset: number, out: Buffer): Buffer {
   return out;
 }
 
-/** Fills the last four bytes of `header` with a fresh random masking key and returns them. */
-function randomKey(header: Buffer): Buffer {
+/** Fills `key` (4 bytes) with a fresh random masking key. */
+export function fillRandomKey(key: Buffer): void {
   if (poolOffset + 4 > pool.length) {
     pool = randomFillSync(Buffer.allocUnsafe(POOL_SIZE));
     poolOffset = 0;
   }
-  const key = header.subarray(header.length - 4);
   pool.copy(key, 0, poolOffset, poolOffset + 4);
   poolOffset += 4;
+}
+
+/** Fills the last four bytes of `header` with a fresh random masking key and returns them. */
+function randomKey(header: Buffer): Buffer {
+  const key = header.subarray(header.length - 4);
+  fillRandomKey(key);
   return key;
 }
 

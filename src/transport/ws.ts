@@ -5,6 +5,7 @@ import type { Transport } from '../mux/transport.js';
 import { TurnBudget } from '../mux/turn-budget.js';
 import { MAX_HELLO_PAYLOAD, HEADER_BYTES } from '../protocol/index.js';
 import { MaskArena, wsMessage, type MaskMode } from './ws-frame.js';
+import { PremaskedSlab } from './ws-premask.js';
 import { WS_CLOSE, WsFrameReader, WsOpcode, WsProtocolError } from './ws-receive.js';
 
 /** ws `maxPayload` for both ends while ws reads (the handshake only): the largest frame (a HELLO) plus its header, with room to spare. */
@@ -35,7 +36,8 @@ const WS_SOCKET_LISTENERS: Record<string, string> = { data: 'socketOnData', end:
  * Masking: RFC 6455 masks client frames so that an intermediary reading
  * cleartext cannot be steered by attacker-chosen bytes. Inside TLS nobody
  * reads them, and a random mask costs a copy of every byte, so over wss the
- * client uses the all-zero key; over plain ws it uses random keys.
+ * client uses the all-zero key; over plain ws it uses random keys, and the
+ * client's read stage masks its targets' bytes as it copies them (premask).
  */
 export class WsTransport extends EventEmitter implements Transport {
   readonly remote: string;
@@ -43,6 +45,8 @@ export class WsTransport extends EventEmitter implements Transport {
   private readonly maskMode: MaskMode;
   private readonly reader: WsFrameReader;
   private readonly arena = new MaskArena();
+  /** Over plain ws, a client's read stage masks what it stages through this (ws-premask.ts). */
+  readonly premask: PremaskedSlab | undefined;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closeSent = false;
   /** Close code and reason the peer sent, once it did. */
@@ -61,6 +65,7 @@ export class WsTransport extends EventEmitter implements Transport {
     this.raw = w._socket;
     this.remote = `${this.raw.remoteAddress ?? '?'}:${this.raw.remotePort ?? '?'}`;
     this.maskMode = w._isServer ? 'none' : w.url.startsWith('wss:') ? 'zero' : 'random';
+    this.premask = this.maskMode === 'random' ? new PremaskedSlab() : undefined;
     takeSocketFromWs(this.raw, w._receiver._bufferedBytes);
     this.raw.setNoDelay(true);
     this.reader = new WsFrameReader(
@@ -98,7 +103,8 @@ export class WsTransport extends EventEmitter implements Transport {
 
   write(header: Buffer, payload?: Buffer): boolean {
     if (this.state !== 'open') return false;
-    for (const b of wsMessage(header, payload, this.maskMode, undefined, this.arena)) this.raw.write(b);
+    const staged = payload && this.premask ? this.premask.message(header, payload, this.arena) : undefined;
+    for (const b of staged ?? wsMessage(header, payload, this.maskMode, undefined, this.arena)) this.raw.write(b);
     this.maybeRecycle();
     return this.raw.writableLength < TRANSPORT_HIGH_WATER;
   }
@@ -186,6 +192,6 @@ function takeSocketFromWs(raw: Socket, wsBuffered: number): void {
   raw.pause();
 }
 
-export function wsTransport(ws: WebSocket): Transport {
+export function wsTransport(ws: WebSocket): WsTransport {
   return new WsTransport(ws);
 }
