@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { mask as maskInto } from 'bufferutil';
+import { maskInto } from './ws-mask.js';
 
 /**
  * Writes adit frames as WebSocket binary messages straight to the socket under

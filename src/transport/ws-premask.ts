@@ -1,4 +1,4 @@
-import { mask as maskInto } from 'bufferutil';
+import { maskInto } from './ws-mask.js';
 import { MaskArena, fillRandomKey, keyFrom, wsHeader } from './ws-frame.js';
 
 /**
@@ -34,7 +34,7 @@ export class PremaskedSlab {
       this.reset();
     }
     fillRandomKey(this.key);
-    maskInto(from as Buffer, this.key, slab, at, n);
+    maskInto(from, this.key, slab, at, n);
     const i = this.count++;
     this.starts[i] = at;
     this.ends[i] = at + n;

@@ -1,4 +1,4 @@
-import { unmask } from 'bufferutil';
+import { unmaskInPlace } from './ws-mask.js';
 import { keyFrom } from './ws-frame.js';
 
 /**
@@ -152,7 +152,7 @@ export class WsFrameReader {
   }
 
   private unmaskView(view: Buffer): void {
-    unmask(view, keyFrom(this.key, this.keyOffset, this.rotated));
+    unmaskInPlace(view, keyFrom(this.key, this.keyOffset, this.rotated));
     this.keyOffset += view.length;
   }
 
