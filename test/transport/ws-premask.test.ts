@@ -29,14 +29,14 @@ test('frames cut anywhere from staged reads carry the original bytes, and each r
         const slab = Buffer.alloc(64 * 1024);
         const pre = new PremaskedSlab();
         const plain = randomBytes(reads.reduce((a, b) => a + b, 0));
-        const starts = new Set<number>();
+        const starts = new Map<number, number>(); // start → end of each staged read
         let at = 0;
         for (const n of reads) {
           // The stage reads from a shared buffer: staging must not change it.
           const from = Buffer.from(plain.subarray(at, at + n));
           pre.stage(from, n, slab, at);
           assert.ok(from.equals(plain.subarray(at, at + n)));
-          starts.add(at);
+          starts.set(at, at + n);
           at += n;
         }
         assert.ok(!slab.subarray(0, at).equals(plain), 'staged bytes are masked');
@@ -52,8 +52,10 @@ test('frames cut anywhere from staged reads carry the original bytes, and each r
           const frame = unmask(Buffer.concat(msg));
           assert.ok(frame.payload.equals(Buffer.concat([header, plain.subarray(pos, pos + n)])), `frame at ${pos}+${n} unmasks to the original bytes`);
           const zeroCopy = msg[msg.length - 1] === payload;
+          const startsARead = starts.has(pos) && pos + n <= starts.get(pos)!;
+          assert.equal(zeroCopy, startsARead, 'a frame goes out without a copy exactly when it starts a read and stays within it');
           if (zeroCopy) {
-            assert.ok(starts.has(pos) && !sentWhole.has(pos), 'only a frame starting a read goes out without a copy');
+            assert.ok(!sentWhole.has(pos), 'no read goes out without a copy twice');
             sentWhole.add(pos);
           }
           pos += n;
