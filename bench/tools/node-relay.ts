@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
-import { unmask } from 'bufferutil';
 import { splice } from '../../src/transport/splice.js';
 import { keyFrom } from '../../src/transport/ws-frame.js';
+import { unmaskInPlace } from '../../src/transport/ws-mask.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ function xorReads(socket: net.Socket): void {
   let offset = 0;
   const rotated = Buffer.alloc(4);
   socket.on('data', (chunk: Buffer) => {
-    unmask(chunk, keyFrom(KEY, offset, rotated));
+    unmaskInPlace(chunk, keyFrom(KEY, offset, rotated));
     offset = (offset + chunk.length) & 3;
   });
 }

@@ -65,7 +65,7 @@ export class PremaskedSlab {
       // rotated back by the header's length, so that it reaches phase 0 where the payload begins.
       // Every byte is framed once, so only one frame ever starts here: the key masks no other frame.
       this.readKey.writeUInt32BE(this.keys[i]!, 0);
-      keyFrom(this.readKey, -h & 3, this.rotatedA).copy(frameKey);
+      for (let b = 0; b < 4; b++) frameKey[b] = this.readKey[(b - h) & 3]!;
       const masked = arena.take(h);
       maskInto(header, frameKey, masked, 0, h);
       return [ws, masked, payload];

@@ -4,19 +4,13 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { MaskArena } from '../../src/transport/ws-frame.js';
 import { PremaskedSlab } from '../../src/transport/ws-premask.js';
+import { parseWsFrame } from '../helpers/ws-frame.js';
 
-/** Parses one masked RFC 6455 frame as any receiver would: its key and its unmasked payload. */
-function unmask(buf: Buffer): { key: string; payload: Buffer } {
-  assert.equal(buf[1]! & 0x80, 0x80, 'a client frame is masked');
-  let len = buf[1]! & 0x7f;
-  let off = 2;
-  if (len === 126) { len = buf.readUInt16BE(2); off = 4; } else if (len === 127) { len = Number(buf.readBigUInt64BE(2)); off = 10; }
-  const key = buf.subarray(off, off + 4);
-  off += 4;
-  assert.equal(buf.length, off + len, 'frame length matches its header');
-  const payload = Buffer.from(buf.subarray(off));
-  for (let i = 0; i < payload.length; i++) payload[i]! ^= key[i % 4]!;
-  return { key: key.toString('hex'), payload };
+/** A client frame, parsed and unmasked as any receiver would. */
+function unmask(buf: Buffer): { payload: Buffer } {
+  const frame = parseWsFrame(buf);
+  assert.equal(frame.masked, true, 'a client frame is masked');
+  return frame;
 }
 
 test('frames cut anywhere from staged reads carry the original bytes, and each read goes out unmasked-copy-free once', () => {
