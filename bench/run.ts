@@ -18,7 +18,7 @@ import { renderChecks, renderTable } from './report.js';
 import { LoadChild } from './load/driver.js';
 import { startNginx } from './tools/nginx.js';
 import { direct } from './participants/direct.js';
-import { socat } from './participants/socat.js';
+import { socat, socatRelays } from './participants/socat.js';
 import { sshParticipant } from './participants/ssh.js';
 import { ADIT_MAIN, aditParticipant } from './participants/adit.js';
 import { externalParticipant } from './participants/external.js';
@@ -34,7 +34,8 @@ const USAGE = `usage: npm run bench [-- --quick] [--json FILE] [--reps N] [--onl
   --only LIST   participants named exactly so, or else whose name contains the word
   --scenarios   scenario ids, s1 … s8 (docs/benchmarks.md, "What runs")
   --keep        keep the work directory with every participant's logs and configs
-  --floor       add plain Node relays in adit's place (plain, TLS, masked): the floor Node sets
+  --floor       add plain Node relays in adit's place (plain, TLS, masked): the floor Node sets,
+                and two chained socats (latency): the floor C sets
 `;
 
 function parseOptions() {
@@ -130,8 +131,9 @@ async function main(): Promise<void> {
     // A/B: another build of adit (e.g. a patched copy of dist/) as an extra participant in the same run.
     const variant = process.env.ADIT_BENCH_VARIANT;
     if (variant) participants.push(aditParticipant('adit ws variant', false, variant));
-    // The floor of adit's two-process shape in Node (plain, with TLS between, with ws masking between), beside it in the same run.
-    if (opts.floor) participants.push(nodeRelays('plain'), nodeRelays('tls'), nodeRelays('masked'));
+    // The floor of adit's two-process shape in Node (plain, with TLS between, with ws masking between), and in C
+    // for latency (two socats), beside it in the same run.
+    if (opts.floor) participants.push(nodeRelays('plain'), nodeRelays('tls'), nodeRelays('masked'), socatRelays);
     const ext = externalParticipant();
     if (ext) participants.push(ext);
     if (opts.only) {
