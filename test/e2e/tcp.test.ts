@@ -5,7 +5,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startClient, startServer, stopAll, type RunningServer } from '../helpers/adit.js';
 import { closeQuietly, echoServer, hashServer, listenLocal, roundTrip } from '../helpers/net.js';
-import { sourceServer, stallingDownloads } from '../reliability/harness.js';
+import { sourceServer, stallingDownloads } from '../helpers/traffic.js';
 
 const TOKEN = 'e2e-tcp-token';
 

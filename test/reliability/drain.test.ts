@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startClient, startServer, stopAll } from '../helpers/adit.js';
 import { hashServer } from '../helpers/net.js';
-import { closeServer, download, listen, report, sourceServer, upload, type Outcome } from './harness.js';
+import { closeServer, listen, report } from './harness.js';
+import { download, sourceServer, upload, type Outcome } from '../helpers/traffic.js';
 
 const TOKEN = 'drain-token-c41d07';
 const DRAIN_MS = 3000;

@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startClient, startServer, stopAll } from '../helpers/adit.js';
 import { hashServer } from '../helpers/net.js';
-import { closeServer, download, listen, probePort, report, sourceServer, upload, waitFor } from './harness.js';
+import { closeServer, listen, probePort, report, waitFor } from './harness.js';
+import { download, sourceServer, upload } from '../helpers/traffic.js';
 
 const TOKEN = 'kill-client-token-5f1e9a';
 const KEEPALIVE = ['--keepalive-interval', '1s', '--keepalive-timeout', '3s'];

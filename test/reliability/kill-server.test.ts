@@ -7,7 +7,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, spawnAdit, startServer, stopAll } from '../helpers/adit.js';
 import { httpGet, namedHttpServer } from '../helpers/net.js';
-import { closeServer, download, listen, probePort, report, sourceServer, waitFor } from './harness.js';
+import { closeServer, listen, probePort, report, waitFor } from './harness.js';
+import { download, sourceServer } from '../helpers/traffic.js';
 
 const TOKEN = 'kill-server-token-77c2d0';
 const OUTAGE_MS = 6000;

@@ -7,7 +7,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startClient, startServer, stopAll } from '../helpers/adit.js';
-import { closeServer, download, listen, report, sourceServer } from './harness.js';
+import { closeServer, listen, report } from './harness.js';
+import { download, sourceServer } from '../helpers/traffic.js';
 
 const TOKEN = 'restart-same-id-token-3b8e';
 

@@ -7,7 +7,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNatTopology, forwardCounters, setLoss, setRate, skipUnlessNetns, spawnAditIn, type NatTopology } from '../netns/index.js';
-import { download, report, sourceServer } from './harness.js';
+import { report } from './harness.js';
+import { download, sourceServer } from '../helpers/traffic.js';
 
 const skip = skipUnlessNetns();
 const TOKEN = 'slow-lossy-token-6e02b4';

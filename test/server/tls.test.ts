@@ -11,7 +11,7 @@ import type { AditClient } from '../../src/client/client.js';
 import type { AditServer } from '../../src/server/server.js';
 import { connected, makeClient, makeServer, selfSigned } from '../helpers/inproc.js';
 import { closeQuietly, echoServer, httpGet, listenLocal, roundTrip } from '../helpers/net.js';
-import { sourceServer, stallingDownloads } from '../reliability/harness.js';
+import { sourceServer, stallingDownloads } from '../helpers/traffic.js';
 import { freePort } from '../helpers/adit.js';
 
 const TOKEN = 'tls-token';

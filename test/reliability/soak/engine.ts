@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { freePort, startClient, startServer, type AditProcess, type RunningServer } from '../../helpers/adit.js';
 import { hashServer } from '../../helpers/net.js';
-import { closeServer, download, listen, openFds, rssBytes, sourceServer, upload, type Outcome } from '../harness.js';
+import { closeServer, listen, openFds, rssBytes } from '../harness.js';
+import { download, sourceServer, upload, type Outcome } from '../../helpers/traffic.js';
 
 export interface SoakOptions {
   connections: number;
