@@ -6,9 +6,7 @@
  */
 import { join } from 'node:path';
 import { freePorts, startProcess, waitForPort, type Spawned } from '../procs.js';
-import { TARGET_NAMES, type Participant, type TargetPorts } from './types.js';
-
-export const SOCAT_RELAYS = 'socat relays';
+import { TARGET_NAMES, slug, type Participant, type TargetPorts } from './types.js';
 
 function socatChain(name: string, hops: number, describe: string, scenarios?: readonly string[]): Participant {
   return {
@@ -25,7 +23,7 @@ function socatChain(name: string, hops: number, describe: string, scenarios?: re
       for (let hop = 0; hop < hops; hop++) {
         const ports = await freePorts(TARGET_NAMES.length);
         TARGET_NAMES.forEach((t, i) => {
-          const log = join(workDir, `${name.replace(/ /g, '-')}-${hop}-${t}.log`);
+          const log = join(workDir, `${slug(name)}-${hop}-${t}.log`);
           procs.push(startProcess('socat', [`TCP-LISTEN:${ports[i]},bind=127.0.0.1,fork,reuseaddr,backlog=4096`, `TCP:127.0.0.1:${next[i]},nodelay`], log));
         });
         listening.push(...ports);
@@ -48,7 +46,7 @@ function socatChain(name: string, hops: number, describe: string, scenarios?: re
 export const socat: Participant = socatChain('socat', 1, 'socat TCP-LISTEN,fork → TCP (one process per connection)');
 
 export const socatRelays: Participant = socatChain(
-  SOCAT_RELAYS,
+  'socat relays',
   2,
   "two chained socat relays (TCP-LISTEN,fork → TCP, nodelay): adit's two-process shape in C, without a tunnel (latency only)",
   ['s3'],

@@ -8,7 +8,7 @@
  * on a CPU and waiting for one per wake-up, inside the spells and outside.
  */
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { percentileSorted, sorted } from '../stats.js';
@@ -46,11 +46,16 @@ async function main(): Promise<void> {
   if (!port || procs.some((p) => !/^[\w.-]+=\d+$/.test(p))) throw new Error('usage: latency-spells PORT name=PID … [--rounds N] [--samples N] [--gap-ms MS]');
   const names = procs.map((p) => p.split('=')[0]!);
   const pids = procs.map((p) => Number(p.split('=')[1]));
+  for (const [k, pid] of pids.entries()) if (!existsSync(`/proc/${pid}/schedstat`)) throw new Error(`${names[k]}: no process ${pid}`);
   for (let round = 1; round <= Number(values.rounds); round++) {
     const worker = new Worker(new URL(import.meta.url), { workerData: pids });
     await new Promise((r) => setTimeout(r, 50));
     const rtts = await pingPong(Number(port), Number(values.samples), 200);
-    const rows = await new Promise<Sample[]>((resolve) => { worker.once('message', resolve); worker.postMessage('stop'); });
+    const rows = await new Promise<Sample[]>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject); // a process that exited: its schedstat is gone
+      worker.postMessage('stop');
+    });
     await worker.terminate();
     console.log(JSON.stringify(report(round, rtts, rows, names)));
     await new Promise((r) => setTimeout(r, Number(values['gap-ms'])));
@@ -75,6 +80,7 @@ function pingPong(port: number, samples: number, warmup: number): Promise<{ t: n
       resolve(out);
     });
     s.on('error', reject);
+    s.on('close', () => reject(new Error(`connection to port ${port} closed after ${out.length} round trips`)));
   });
 }
 
