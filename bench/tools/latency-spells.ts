@@ -7,10 +7,10 @@
  * fell in spells (20 ms windows in which most round trips were slow), and for each process its time
  * on a CPU and waiting for one per wake-up, inside the spells and outside.
  */
-import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { pingPong } from '../load/latency.js';
 import { percentileSorted, sorted } from '../stats.js';
 import { findSpells, type Spell } from './spells.js';
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= Number(values.rounds); round++) {
     const worker = new Worker(new URL(import.meta.url), { workerData: pids });
     await new Promise((r) => setTimeout(r, 50));
-    const rtts = await pingPong(Number(port), Number(values.samples), 200);
+    const rtts = await roundTrips(Number(port), Number(values.samples));
     const rows = await new Promise<Sample[]>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject); // a process that exited: its schedstat is gone
@@ -62,26 +62,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** The bench's ping-pong (bench/load/latency.ts), keeping each round trip's start (epoch ms) and length (µs). */
-function pingPong(port: number, samples: number, warmup: number): Promise<{ t: number; us: number }[]> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host: '127.0.0.1', noDelay: true });
-    const one = Buffer.from([0x2a]);
-    const out: { t: number; us: number }[] = [];
-    let sent = 0;
-    let n = 0;
-    const fire = () => { sent = performance.now(); s.write(one); };
-    s.on('connect', fire);
-    s.on('data', () => {
-      const now = performance.now();
-      if (n++ >= warmup) out.push({ t: performance.timeOrigin + sent, us: (now - sent) * 1000 });
-      if (out.length < samples) return fire();
-      s.destroy();
-      resolve(out);
-    });
-    s.on('error', reject);
-    s.on('close', () => reject(new Error(`connection to port ${port} closed after ${out.length} round trips`)));
-  });
+/** The bench's ping-pong, each round trip as its start (epoch ms) and length (µs). */
+async function roundTrips(port: number, samples: number): Promise<{ t: number; us: number }[]> {
+  const { us, startedAt } = await pingPong(port, samples, 200, 10 * 60_000, true);
+  return us.map((x, i) => ({ t: startedAt![i]!, us: x }));
 }
 
 function report(round: number, rtts: { t: number; us: number }[], rows: Sample[], names: string[]) {

@@ -43,7 +43,7 @@ export function sourceServer(): net.Server {
       if (nl < 0) return;
       s.off('data', onData);
       const [bytes, seed, pace] = head.slice(0, nl).split(' ').map(Number) as [number, number, number];
-      void send(s, bytes, seed, pace);
+      void sendKeystream(s, bytes, seed, pace);
     };
     s.on('data', onData);
     // A visitor that leaves before asking gets a close, as from any real service.
@@ -65,7 +65,8 @@ function drainedOrClosed(s: net.Socket): Promise<void> {
   });
 }
 
-async function send(s: net.Socket, bytes: number, seed: number, pace: number): Promise<void> {
+/** Writes `bytes` of seed's keystream in 64 KiB chunks (one every `pace` ms, or as the socket takes them), then ends. */
+async function sendKeystream(s: net.Socket, bytes: number, seed: number, pace: number): Promise<void> {
   const ks = new Keystream(seed);
   let left = bytes;
   while (left > 0 && !s.destroyed) {
@@ -180,17 +181,9 @@ export function upload(port: number, bytes: number, seed: number, paceMs = 0, ho
     });
     s.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'reset', bytes: 0, error: err.code ?? err.message, ms: performance.now() - t0 }));
   });
-  void (async () => {
-    const ks = new Keystream(seed);
-    await new Promise((r) => s.once('connect', r));
+  s.once('connect', () => {
     markStarted();
-    for (let left = bytes; left > 0 && !s.destroyed; ) {
-      const n = Math.min(left, ZEROS.length);
-      left -= n;
-      if (!s.write(ks.next(n))) await drainedOrClosed(s);
-      if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
-    }
-    if (!s.destroyed) s.end();
-  })();
+    void sendKeystream(s, bytes, seed, paceMs);
+  });
   return { started, done };
 }
